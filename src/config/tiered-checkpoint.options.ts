@@ -1,0 +1,158 @@
+import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
+import type { Cluster, Redis } from 'ioredis';
+import { InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
+import { systemClock, type Clock } from '../core/clock.js';
+
+/**
+ * The part of a Prisma client the cold tier uses, typed structurally so callers can pass
+ * their own generated client without this library importing it.
+ */
+export interface PrismaLikeClient {
+  $queryRawUnsafe<T = unknown>(query: string, ...values: unknown[]): Promise<T>;
+  $executeRawUnsafe(query: string, ...values: unknown[]): Promise<number>;
+  $transaction: (...args: any[]) => Promise<any>;
+  $disconnect(): Promise<void>;
+}
+
+/** Options of the tiered checkpointer. Every field is optional except how to reach the two stores. */
+export interface TieredCheckpointOptions {
+  /** Redis URL (`redis://` or `rediss://`, with user/password if needed). Ignored when `redis` is given. */
+  redisUrl?: string;
+  /** An existing ioredis client (single node or Cluster). The saver never closes a client it was given. */
+  redis?: Redis | Cluster;
+  /** PostgreSQL URL (`postgresql://`, `sslmode` honoured). Ignored when `prisma` is given. */
+  databaseUrl?: string;
+  /** An existing Prisma client (built with `@prisma/adapter-pg`). Never closed by the saver. */
+  prisma?: PrismaLikeClient;
+  /** PostgreSQL schema holding the cold tier tables. Default `public`. */
+  schema?: string;
+  /** Prefix of every Redis key. Default `tc`. */
+  keyPrefix?: string;
+  /** How long a checkpoint is served from Redis before migration evicts it. Default 24 h. */
+  hotWindowMs?: number;
+  /**
+   * Age after which a checkpoint is copied to PostgreSQL. Default: equal to `hotWindowMs`
+   * (copy and evict together, as the task card describes). Set it lower to make data durable
+   * in PostgreSQL early while still serving reads from Redis for the whole window.
+   */
+  copyAfterMs?: number;
+  /** Cron expression of the migration job. Default `0 * * * *` (hourly). */
+  migrationCron?: string;
+  /** Whether the Nest migration job runs at all. Default `true`. */
+  migrationEnabled?: boolean;
+  /** Checkpoints per migration batch (one PostgreSQL transaction). Default 500. */
+  migrationBatchSize?: number;
+  /** Upper bound of batches one run processes before yielding to the next run. Default 200. */
+  migrationMaxBatchesPerRun?: number;
+  /** Lease that keeps replicas from migrating at once; renewed every batch. Default 60 000 ms. */
+  migrationLeaseMs?: number;
+  /** Largest serialized checkpoint or write accepted, in bytes. Default 16 MiB. */
+  maxPayloadBytes?: number;
+  /** Readiness reports migration lag above this bound. Default 2 h. */
+  maxMigrationLagMs?: number;
+  /** Time source. Default the wall clock. */
+  clock?: Clock;
+  /** Serializer for checkpoint parts. Default LangGraph's JsonPlusSerializer. */
+  serde?: SerializerProtocol;
+}
+
+/** Options after defaults have been applied and validated. */
+export type ResolvedTieredCheckpointOptions = Required<
+  Omit<TieredCheckpointOptions, 'redis' | 'prisma' | 'redisUrl' | 'databaseUrl' | 'serde'>
+> &
+  Pick<TieredCheckpointOptions, 'redis' | 'prisma' | 'redisUrl' | 'databaseUrl' | 'serde'>;
+
+const HOUR = 60 * 60 * 1000;
+
+/** Defaults, in one place. */
+export const DEFAULT_OPTIONS = {
+  schema: 'public',
+  keyPrefix: 'tc',
+  hotWindowMs: 24 * HOUR,
+  migrationCron: '0 * * * *',
+  migrationEnabled: true,
+  migrationBatchSize: 500,
+  migrationMaxBatchesPerRun: 200,
+  migrationLeaseMs: 60_000,
+  maxPayloadBytes: 16 * 1024 * 1024,
+  maxMigrationLagMs: 2 * HOUR,
+} as const;
+
+const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+const KEY_PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
+const CRON = /^(\S+\s+){4,5}\S+$/;
+
+function checkUrl(problems: string[], name: string, value: string | undefined, protocols: string[]): void {
+  if (value === undefined) return;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    problems.push(`${name} is not a valid URL (expected ${protocols.map((p) => `${p}//...`).join(' or ')})`);
+    return;
+  }
+  if (!protocols.includes(url.protocol)) {
+    problems.push(`${name} must use ${protocols.join(' or ')}, got "${url.protocol}"`);
+  }
+}
+
+function checkInt(problems: string[], name: string, value: number, min: number): void {
+  if (!Number.isSafeInteger(value) || value < min) {
+    problems.push(`${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+/**
+ * Applies defaults and validates (`storesGiven`: the caller built the stores itself, so no
+ * connection settings are needed). Throws {@link InvalidOptionsError} listing every problem at
+ * once, so a misconfigured deployment is fixed in one round.
+ */
+export function resolveOptions(
+  options: TieredCheckpointOptions,
+  { storesGiven = false }: { storesGiven?: boolean } = {},
+): ResolvedTieredCheckpointOptions {
+  const problems: string[] = [];
+  if (!storesGiven && !options.redis && !options.redisUrl) problems.push('either redisUrl or an ioredis client (redis) is required');
+  if (!storesGiven && !options.prisma && !options.databaseUrl) problems.push('either databaseUrl or a Prisma client (prisma) is required');
+  if (!options.redis) checkUrl(problems, 'redisUrl', options.redisUrl, ['redis:', 'rediss:']);
+  if (!options.prisma) checkUrl(problems, 'databaseUrl', options.databaseUrl, ['postgresql:', 'postgres:']);
+
+  const hotWindowMs = options.hotWindowMs ?? DEFAULT_OPTIONS.hotWindowMs;
+  const resolved: ResolvedTieredCheckpointOptions = {
+    ...options,
+    schema: options.schema ?? DEFAULT_OPTIONS.schema,
+    keyPrefix: options.keyPrefix ?? DEFAULT_OPTIONS.keyPrefix,
+    hotWindowMs,
+    copyAfterMs: options.copyAfterMs ?? hotWindowMs,
+    migrationCron: options.migrationCron ?? DEFAULT_OPTIONS.migrationCron,
+    migrationEnabled: options.migrationEnabled ?? DEFAULT_OPTIONS.migrationEnabled,
+    migrationBatchSize: options.migrationBatchSize ?? DEFAULT_OPTIONS.migrationBatchSize,
+    migrationMaxBatchesPerRun: options.migrationMaxBatchesPerRun ?? DEFAULT_OPTIONS.migrationMaxBatchesPerRun,
+    migrationLeaseMs: options.migrationLeaseMs ?? DEFAULT_OPTIONS.migrationLeaseMs,
+    maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_OPTIONS.maxPayloadBytes,
+    maxMigrationLagMs: options.maxMigrationLagMs ?? DEFAULT_OPTIONS.maxMigrationLagMs,
+    clock: options.clock ?? systemClock,
+  };
+
+  if (!SCHEMA_NAME.test(resolved.schema)) {
+    problems.push(`schema "${resolved.schema}" must be a plain PostgreSQL identifier (letters, digits, _ and $, at most 63 characters)`);
+  }
+  if (!KEY_PREFIX.test(resolved.keyPrefix)) {
+    problems.push(`keyPrefix "${resolved.keyPrefix}" must be 1-64 characters of A-Z a-z 0-9 _ . -`);
+  }
+  checkInt(problems, 'hotWindowMs', resolved.hotWindowMs, 0);
+  checkInt(problems, 'copyAfterMs', resolved.copyAfterMs, 0);
+  if (resolved.copyAfterMs > resolved.hotWindowMs) {
+    problems.push(`copyAfterMs (${resolved.copyAfterMs}) must not exceed hotWindowMs (${resolved.hotWindowMs}): data must be copied before it is evicted`);
+  }
+  checkInt(problems, 'migrationBatchSize', resolved.migrationBatchSize, 1);
+  checkInt(problems, 'migrationMaxBatchesPerRun', resolved.migrationMaxBatchesPerRun, 1);
+  checkInt(problems, 'migrationLeaseMs', resolved.migrationLeaseMs, 1000);
+  checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
+  checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
+  if (!CRON.test(resolved.migrationCron.trim())) {
+    problems.push(`migrationCron "${resolved.migrationCron}" is not a cron expression (5 or 6 fields)`);
+  }
+  if (problems.length > 0) throw new InvalidOptionsError(problems);
+  return resolved;
+}

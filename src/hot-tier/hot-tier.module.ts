@@ -1,0 +1,38 @@
+import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
+import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
+import { TIERED_CHECKPOINT_RESOLVED_OPTIONS } from '../tiered-checkpoint.tokens.js';
+import { HotTierStore } from './hot-tier.store.js';
+
+/** Closes the Redis client at shutdown, after the migration job released its lease. */
+@Injectable()
+class HotTierLifecycle implements OnApplicationShutdown {
+  constructor(@Inject(HotTierStore) private readonly store: HotTierStore) {}
+  async onApplicationShutdown(): Promise<void> {
+    await this.store.close();
+  }
+}
+
+/** The Redis hot tier: provides a connected {@link HotTierStore}. */
+@Module({})
+export class HotTierModule {
+  /** `optionsModule` must export {@link TIERED_CHECKPOINT_RESOLVED_OPTIONS}. */
+  static register(optionsModule: DynamicModule): DynamicModule {
+    return {
+      module: HotTierModule,
+      imports: [optionsModule],
+      providers: [
+        {
+          provide: HotTierStore,
+          inject: [TIERED_CHECKPOINT_RESOLVED_OPTIONS],
+          useFactory: async (options: ResolvedTieredCheckpointOptions) => {
+            const store = new HotTierStore({ redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix });
+            await store.connect();
+            return store;
+          },
+        },
+        HotTierLifecycle,
+      ],
+      exports: [HotTierStore],
+    };
+  }
+}

@@ -1,0 +1,515 @@
+import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js';
+import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
+import { pack, unpack } from './record-codec.js';
+import {
+  DELETE_THREAD,
+  EVICT_COPIED,
+  FINISH_COPY,
+  GET_TUPLE,
+  LEASE_ACQUIRE,
+  LEASE_RELEASE,
+  LEASE_RENEW,
+  PUT_CHECKPOINT,
+  PUT_WRITES,
+  READ_ENTRIES,
+} from './lua-scripts.js';
+import { RedisKeys, SEP, blobField, encodeKeyPart, entryMember, parseEntryMember, writeField } from './redis-keys.js';
+
+/** Options of {@link HotTierStore}. */
+export interface HotTierStoreOptions {
+  /** An existing client (single node or Cluster). Not closed by {@link HotTierStore.close}. */
+  redis?: Redis | Cluster;
+  /** Used to create a client when `redis` is not given. */
+  redisUrl?: string;
+  /** Prefix of every key. */
+  keyPrefix: string;
+}
+
+/** A checkpoint as Redis holds it: serde bytes, not yet deserialized. */
+export interface HotCheckpoint {
+  skeletonType: string;
+  skeleton: Buffer;
+  metadataType: string;
+  metadata: Buffer;
+  parentCheckpointId?: string;
+  /** Channel values found in Redis. */
+  blobs: BlobRecord[];
+  /** Channel values this checkpoint references that live in PostgreSQL only. */
+  coldRefs: Array<{ channel: string; version: string }>;
+  /** Write time (ms, from the saver's clock). */
+  writtenAt: number;
+}
+
+/** What Redis knows about one checkpoint lookup. */
+export interface HotLookup {
+  /** The id looked up, or the latest hot id when none was given; undefined when Redis has none. */
+  checkpointId?: string;
+  /** Highest id of this namespace already copied to PostgreSQL, if any. */
+  coldMax?: string;
+  checkpoint?: HotCheckpoint;
+  /** Pending writes held in Redis for this checkpoint (unsorted). */
+  writes: WriteRecord[];
+}
+
+/** One entry read for migration, with the counter that makes its clean-up exact. */
+export interface HotEntry extends CheckpointKey {
+  version: string;
+  ageScore: number;
+  checkpoint?: HotCheckpoint;
+  writes: WriteRecord[];
+}
+
+/** Input of {@link HotTierStore.putCheckpoint}. */
+export interface HotCheckpointWrite extends CheckpointKey {
+  skeleton: [string, Uint8Array];
+  metadata: [string, Uint8Array];
+  parentCheckpointId?: string;
+  /** Values of the channels in `newVersions`. */
+  blobs: BlobRecord[];
+  /** Every (channel, version) this checkpoint references. */
+  refs: Array<{ channel: string; version: string }>;
+}
+
+type ScriptName =
+  | 'tcPutCheckpoint'
+  | 'tcPutWrites'
+  | 'tcGetTuple'
+  | 'tcReadEntries'
+  | 'tcFinishCopy'
+  | 'tcEvictCopied'
+  | 'tcDeleteThread'
+  | 'tcLeaseAcquire'
+  | 'tcLeaseRenew'
+  | 'tcLeaseRelease';
+
+const SCRIPTS: Record<ScriptName, string> = {
+  tcPutCheckpoint: PUT_CHECKPOINT,
+  tcPutWrites: PUT_WRITES,
+  tcGetTuple: GET_TUPLE,
+  tcReadEntries: READ_ENTRIES,
+  tcFinishCopy: FINISH_COPY,
+  tcEvictCopied: EVICT_COPIED,
+  tcDeleteThread: DELETE_THREAD,
+  tcLeaseAcquire: LEASE_ACQUIRE,
+  tcLeaseRenew: LEASE_RENEW,
+  tcLeaseRelease: LEASE_RELEASE,
+};
+
+type ScriptFn = (numKeys: number, ...args: Array<string | Buffer | number>) => Promise<any>;
+type Scripted = Record<ScriptName | `${ScriptName}Buffer`, ScriptFn>;
+
+const EMPTY = Buffer.alloc(0);
+
+/** Eviction policies under which Redis may drop keys that are not yet safe in PostgreSQL. */
+const SAFE_EVICTION_POLICIES = new Set(['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
+
+/** Redis settings that decide whether un-migrated data survives; reported by readiness. */
+export interface RedisServerReport {
+  maxmemoryPolicy: string;
+  /** True when the policy may evict keys without a TTL, i.e. ours. */
+  evictionCanDropKeys: boolean;
+  persistence: { rdb: boolean; aof: boolean };
+}
+
+function toStr(b: Buffer | string | null | undefined): string {
+  if (b === null || b === undefined) return '';
+  return typeof b === 'string' ? b : b.toString('utf8');
+}
+
+function flatToMap(flat: Array<Buffer | string>): Map<string, Buffer> {
+  const map = new Map<string, Buffer>();
+  for (let i = 0; i + 1 < flat.length; i += 2) {
+    const v = flat[i + 1];
+    map.set(toStr(flat[i]), typeof v === 'string' ? Buffer.from(v) : v);
+  }
+  return map;
+}
+
+function parseRefs(joined: string): Array<{ channel: string; version: string }> {
+  if (joined === '') return [];
+  return joined.split('\x01').map((f) => {
+    const at = f.indexOf(SEP);
+    return { channel: f.slice(0, at), version: f.slice(at + 1) };
+  });
+}
+
+function decodeWrites(flat: Array<Buffer | string>): WriteRecord[] {
+  const out: WriteRecord[] = [];
+  for (const [field, value] of flatToMap(flat)) {
+    const at = field.lastIndexOf(SEP);
+    const [channel, type, bytes, taskPath] = unpack(value, 4);
+    out.push({
+      taskId: field.slice(0, at),
+      idx: Number(field.slice(at + 1)),
+      channel: channel.toString('utf8'),
+      type: type.toString('utf8'),
+      bytes: new Uint8Array(bytes),
+      taskPath: taskPath.toString('utf8'),
+    });
+  }
+  return out;
+}
+
+function decodeCheckpoint(flat: Array<Buffer | string>, blobValues: Array<Buffer | null>): HotCheckpoint | undefined {
+  if (flat.length === 0) return undefined;
+  const h = flatToMap(flat);
+  const refs = parseRefs(toStr(h.get('refs')));
+  const blobs: BlobRecord[] = [];
+  const coldRefs = parseRefs(toStr(h.get('cold')));
+  refs.forEach((ref, i) => {
+    const value = blobValues[i];
+    // A counted reference whose value is gone can only mean outside interference; fall back to
+    // PostgreSQL for it rather than returning a checkpoint without the channel.
+    if (!value) return void coldRefs.push(ref);
+    const [type, bytes] = unpack(value, 2);
+    const t = type.toString('utf8');
+    blobs.push({ ...ref, type: t, bytes: t === 'empty' ? null : new Uint8Array(bytes) });
+  });
+  const parent = toStr(h.get('parent'));
+  return {
+    skeletonType: toStr(h.get('ckt')),
+    skeleton: h.get('ck') ?? EMPTY,
+    metadataType: toStr(h.get('mdt')),
+    metadata: h.get('md') ?? EMPTY,
+    parentCheckpointId: parent === '' ? undefined : parent,
+    blobs,
+    coldRefs,
+    writtenAt: Number(toStr(h.get('ts'))),
+  };
+}
+
+/**
+ * The hot tier: checkpoints, channel values and pending writes in Redis, plus the age indexes
+ * migration reads. Plain class; Nest only constructs it (see `hot-tier.module.ts`).
+ *
+ * Every public method is one round trip on the request path. Redis failures surface as
+ * {@link StoreUnavailableError} immediately (no offline queue), so a write never hangs or
+ * silently succeeds while Redis is down.
+ */
+export class HotTierStore {
+  readonly keys: RedisKeys;
+  readonly client: Redis | Cluster;
+  private readonly ownsClient: boolean;
+  private readonly scripted: Scripted;
+
+  constructor(options: HotTierStoreOptions) {
+    this.keys = new RedisKeys(options.keyPrefix);
+    if (options.redis) {
+      this.client = options.redis;
+      this.ownsClient = false;
+    } else {
+      const clientOptions: RedisOptions = {
+        lazyConnect: true,
+        enableOfflineQueue: false,
+        maxRetriesPerRequest: 1,
+        connectTimeout: 5000,
+        retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
+      };
+      this.client = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', clientOptions);
+      // Errors are reported through the commands that fail; this only keeps ioredis from
+      // printing unhandled 'error' events while it reconnects.
+      this.client.on('error', () => undefined);
+      this.ownsClient = true;
+    }
+    for (const [name, lua] of Object.entries(SCRIPTS)) {
+      if (!(name in this.client)) this.client.defineCommand(name, { lua });
+    }
+    this.scripted = this.client as unknown as Scripted;
+  }
+
+  /** Connects (when the client is ours) and checks that Redis answers. */
+  async connect(): Promise<void> {
+    if (this.ownsClient && this.client.status === 'wait') {
+      try {
+        await this.client.connect();
+      } catch (error) {
+        throw this.unavailable('could not connect; check REDIS_URL and that the server is running', error);
+      }
+    }
+    await this.ping();
+  }
+
+  /** Closes the client if this store created it. */
+  async close(): Promise<void> {
+    if (!this.ownsClient) return;
+    try {
+      await this.client.quit();
+    } catch {
+      this.client.disconnect();
+    }
+  }
+
+  async ping(): Promise<void> {
+    await this.run(() => this.client.ping());
+  }
+
+  /** Reads the settings that decide whether Redis may lose data that is not yet copied. */
+  async inspectServer(): Promise<RedisServerReport> {
+    return this.run(async () => {
+      const info = String(await this.client.info('persistence'));
+      let policy = 'unknown';
+      try {
+        const reply = (await this.client.config('GET', 'maxmemory-policy')) as unknown as string[];
+        policy = reply[1] ?? 'unknown';
+      } catch {
+        // CONFIG is often disabled on managed Redis; then the policy cannot be checked.
+      }
+      const rdb = await this.hasSaveRules();
+      const aof = /aof_enabled:1/.test(info);
+      return { maxmemoryPolicy: policy, evictionCanDropKeys: policy !== 'unknown' && !SAFE_EVICTION_POLICIES.has(policy), persistence: { rdb, aof } };
+    });
+  }
+
+  private async hasSaveRules(): Promise<boolean> {
+    try {
+      const reply = (await this.client.config('GET', 'save')) as unknown as string[];
+      return (reply[1] ?? '').trim() !== '';
+    } catch {
+      return true;
+    }
+  }
+
+  /** Stores a checkpoint, its new channel values and its references in one script. */
+  async putCheckpoint(write: HotCheckpointWrite, now: number): Promise<void> {
+    const { threadId, checkpointNs: ns, checkpointId: id } = write;
+    const k = this.keys;
+    const args: Array<string | Buffer | Uint8Array> = [
+      k.threadBase(threadId),
+      ns,
+      id,
+      String(now),
+      Buffer.from(write.skeleton[1]),
+      write.skeleton[0],
+      Buffer.from(write.metadata[1]),
+      write.metadata[0],
+      write.parentCheckpointId ?? '',
+      String(write.blobs.length),
+    ];
+    for (const blob of write.blobs) {
+      args.push(blobField(blob.channel, blob.version), pack([blob.type, blob.bytes ?? EMPTY]));
+    }
+    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)));
+    const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
+    await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)));
+  }
+
+  /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
+  async putWrites(key: CheckpointKey, writes: WriteRecord[], now: number): Promise<void> {
+    const k = this.keys;
+    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now)];
+    for (const w of writes) {
+      args.push(writeField(w.taskId, w.idx), pack([w.channel, w.type, w.bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
+    }
+    const keys = [k.writes(key.threadId, key.checkpointNs, key.checkpointId), k.age(key.threadId), k.copied(key.threadId), k.versions(key.threadId)];
+    await this.indexAfter(key.threadId, now, () => this.scripted.tcPutWrites(keys.length, ...keys, ...args));
+  }
+
+  /**
+   * Runs a thread script, then records the thread in the global age index. The global index is
+   * another slot, so it cannot be in the script; updating it *after* the thread keys is what
+   * lets migration drop a drained thread from the index without missing a concurrent put.
+   * Both commands go out back to back (one round trip on a single connection).
+   */
+  private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<void> {
+    await this.run(async () => {
+      const [score] = await Promise.all([script(), this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId)]);
+      // An entry that had been copied and changed again keeps its original age: index that age.
+      if (Number(score) < now) await this.client.zadd(this.keys.threadsByAge, 'LT', Number(score), threadId);
+    });
+  }
+
+  /** One checkpoint (latest of the namespace when `checkpointId` is undefined) with its values and writes. */
+  async getTuple(threadId: string, checkpointNs: string, checkpointId?: string): Promise<HotLookup> {
+    const [lookup] = await this.getTuples(threadId, checkpointNs, [checkpointId ?? '']);
+    return lookup;
+  }
+
+  /** Several checkpoints of one namespace in one pipelined round trip. `''` asks for the latest. */
+  async getTuples(threadId: string, checkpointNs: string, checkpointIds: string[]): Promise<HotLookup[]> {
+    if (checkpointIds.length === 0) return [];
+    const k = this.keys;
+    const keys = [k.index(threadId, checkpointNs), k.blobs(threadId, checkpointNs), k.coldMax(threadId)];
+    const base = k.threadBase(threadId);
+    const enc = encodeKeyPart(checkpointNs);
+    const replies = await this.run(() =>
+      Promise.all(checkpointIds.map((id) => this.scripted.tcGetTupleBuffer(keys.length, ...keys, base, enc, checkpointNs, id))),
+    );
+    return replies.map((reply: [Buffer, Buffer, Buffer[], Array<Buffer | null>, Buffer[]]) => {
+      const [id, coldMax, cp, blobs, writes] = reply;
+      return {
+        checkpointId: toStr(id) || undefined,
+        coldMax: toStr(coldMax) || undefined,
+        checkpoint: decodeCheckpoint(cp, blobs),
+        writes: decodeWrites(writes),
+      };
+    });
+  }
+
+  /** Pending writes held in Redis for checkpoints that live in PostgreSQL (one pipelined round trip). */
+  async getWrites(keys: CheckpointKey[]): Promise<WriteRecord[][]> {
+    if (keys.length === 0) return [];
+    const replies = await this.run(() =>
+      Promise.all(keys.map((key) => this.client.hgetallBuffer(this.keys.writes(key.threadId, key.checkpointNs, key.checkpointId)))),
+    );
+    return replies.map((hash) => decodeWrites(Object.entries(hash).flatMap(([f, v]) => [f, v])));
+  }
+
+  /**
+   * Hot checkpoint ids of a thread, newest first: one namespace, or all when `checkpointNs` is
+   * undefined. `before` is exclusive. Bounded by the hot window's size, not by history.
+   */
+  async listIds(threadId: string, checkpointNs: string | undefined, before?: string, limit?: number): Promise<CheckpointKey[]> {
+    return this.run(async () => {
+      const namespaces = checkpointNs !== undefined ? [checkpointNs] : await this.client.smembers(this.keys.namespaces(threadId));
+      const max = before !== undefined ? `(${before}` : '+';
+      const perNs = await Promise.all(
+        namespaces.map((ns) =>
+          limit !== undefined
+            ? this.client.zrevrangebylex(this.keys.index(threadId, ns), max, '-', 'LIMIT', 0, limit)
+            : this.client.zrevrangebylex(this.keys.index(threadId, ns), max, '-'),
+        ),
+      );
+      const all = perNs.flatMap((ids, i) => ids.map((checkpointId) => ({ threadId, checkpointNs: namespaces[i], checkpointId })));
+      return all.sort((a, b) => (a.checkpointId < b.checkpointId ? 1 : a.checkpointId > b.checkpointId ? -1 : 0));
+    });
+  }
+
+  /** Highest copied checkpoint id per namespace of a thread. */
+  async coldMaxes(threadId: string): Promise<Map<string, string>> {
+    const hash = await this.run(() => this.client.hgetall(this.keys.coldMax(threadId)));
+    return new Map(Object.entries(hash));
+  }
+
+  /** Threads that have any data in Redis (both age indexes). Used by `list` without a thread id. */
+  async hotThreads(): Promise<string[]> {
+    const [a, b] = await this.run(() => Promise.all([this.client.zrange(this.keys.threadsByAge, 0, -1), this.client.zrange(this.keys.threadsCopied, 0, -1)]));
+    return [...new Set([...a, ...b])];
+  }
+
+  /** Removes every key of a thread. */
+  async deleteThread(threadId: string): Promise<void> {
+    const k = this.keys;
+    const keys = [k.namespaces(threadId), k.age(threadId), k.copied(threadId), k.versions(threadId), k.coldMax(threadId)];
+    await this.run(async () => {
+      await this.scripted.tcDeleteThread(keys.length, ...keys, k.threadBase(threadId));
+      await Promise.all([this.client.zrem(k.threadsByAge, threadId), this.client.zrem(k.threadsCopied, threadId)]);
+    });
+  }
+
+  // ---- migration ----------------------------------------------------------------------------
+
+  /** Threads whose oldest uncopied (`age`) or copied-not-evicted (`copied`) entry is at or before `cutoff`. */
+  async threadsDue(index: 'age' | 'copied', cutoff: number, limit: number): Promise<string[]> {
+    const key = index === 'age' ? this.keys.threadsByAge : this.keys.threadsCopied;
+    return this.run(() => this.client.zrangebyscore(key, '-inf', cutoff, 'LIMIT', 0, limit));
+  }
+
+  /** Uncopied entries of a thread at or before `cutoff`, oldest first. */
+  async entriesDue(threadId: string, cutoff: number, limit: number): Promise<Array<CheckpointKey & { ageScore: number }>> {
+    const flat = await this.run(() => this.client.zrangebyscore(this.keys.age(threadId), '-inf', cutoff, 'WITHSCORES', 'LIMIT', 0, limit));
+    const out: Array<CheckpointKey & { ageScore: number }> = [];
+    for (let i = 0; i < flat.length; i += 2) out.push({ threadId, ...parseEntryMember(flat[i]), ageScore: Number(flat[i + 1]) });
+    return out;
+  }
+
+  /** Reads entries (checkpoint, values, writes, counter) atomically. */
+  async readEntries(threadId: string, entries: Array<CheckpointKey & { ageScore: number }>): Promise<HotEntry[]> {
+    if (entries.length === 0) return [];
+    const args = entries.flatMap((e) => [e.checkpointNs, e.checkpointId]);
+    const reply: Array<[Buffer, Buffer[], Array<Buffer | null>, Buffer[]]> = await this.run(() =>
+      this.scripted.tcReadEntriesBuffer(1, this.keys.versions(threadId), this.keys.threadBase(threadId), ...args),
+    );
+    return reply.map(([ver, cp, blobs, writes], i) => ({
+      ...entries[i],
+      version: toStr(ver),
+      checkpoint: decodeCheckpoint(cp, blobs),
+      writes: decodeWrites(writes),
+    }));
+  }
+
+  /**
+   * After PostgreSQL committed a batch: evicts (or marks copied) each entry that did not change
+   * since it was read, raises the cold high-water marks, and re-indexes the thread.
+   */
+  async finishCopy(
+    threadId: string,
+    entries: Array<CheckpointKey & { version: string }>,
+    evict: boolean,
+    coldMax: Map<string, string>,
+  ): Promise<{ finished: number; changed: number }> {
+    const k = this.keys;
+    const keys = [k.age(threadId), k.copied(threadId), k.versions(threadId), k.coldMax(threadId)];
+    const args = [k.threadBase(threadId), evict ? '1' : '0', String(entries.length), ...entries.flatMap((e) => [e.checkpointNs, e.checkpointId, e.version])];
+    for (const [ns, id] of coldMax) args.push(ns, id);
+    const [finished, changed, oldestUncopied, oldestCopied] = await this.run(() => this.scripted.tcFinishCopy(keys.length, ...keys, ...args));
+    await this.reindexThread(threadId, toStr(oldestUncopied), toStr(oldestCopied));
+    return { finished: Number(finished), changed: Number(changed) };
+  }
+
+  /** Evicts copied entries older than `cutoff` for one thread. */
+  async evictCopied(threadId: string, cutoff: number, limit: number): Promise<number> {
+    const k = this.keys;
+    const [evicted, oldestCopied] = await this.run(() => this.scripted.tcEvictCopied(1, k.copied(threadId), k.threadBase(threadId), String(cutoff), String(limit)));
+    const oldestUncopied = await this.run(() => this.client.zrange(k.age(threadId), 0, 0, 'WITHSCORES'));
+    await this.reindexThread(threadId, oldestUncopied[1] ?? '', toStr(oldestCopied));
+    return Number(evicted);
+  }
+
+  /**
+   * Sets a thread's score in both global indexes from its own sets. Removal re-checks the
+   * thread's set afterwards: a put that raced in either ran its thread script before that check
+   * (and is seen), or indexes the thread itself after it.
+   */
+  private async reindexThread(threadId: string, oldestUncopied: string, oldestCopied: string): Promise<void> {
+    const k = this.keys;
+    await this.run(async () => {
+      for (const [global, own, oldest] of [
+        [k.threadsByAge, k.age(threadId), oldestUncopied],
+        [k.threadsCopied, k.copied(threadId), oldestCopied],
+      ] as const) {
+        if (oldest !== '') {
+          await this.client.zadd(global, Number(oldest), threadId);
+          continue;
+        }
+        await this.client.zrem(global, threadId);
+        const again = await this.client.zrange(own, 0, 0, 'WITHSCORES');
+        if (again.length > 0) await this.client.zadd(global, 'LT', Number(again[1]), threadId);
+      }
+    });
+  }
+
+  /** Age (ms) of the oldest entry waiting for copy, and how many threads wait. */
+  async backlog(): Promise<{ oldestUncopiedAt?: number; threadsWaiting: number; threadsCopiedHot: number }> {
+    const [oldest, waiting, copied] = await this.run(() =>
+      Promise.all([this.client.zrange(this.keys.threadsByAge, 0, 0, 'WITHSCORES'), this.client.zcard(this.keys.threadsByAge), this.client.zcard(this.keys.threadsCopied)]),
+    );
+    return { oldestUncopiedAt: oldest[1] !== undefined ? Number(oldest[1]) : undefined, threadsWaiting: waiting, threadsCopiedHot: copied };
+  }
+
+  // ---- lease ----------------------------------------------------------------------------------
+
+  async acquireLease(token: string, ttlMs: number): Promise<boolean> {
+    return Number(await this.run(() => this.scripted.tcLeaseAcquire(1, this.keys.migrationLease, token, String(ttlMs)))) === 1;
+  }
+  async renewLease(token: string, ttlMs: number): Promise<boolean> {
+    return Number(await this.run(() => this.scripted.tcLeaseRenew(1, this.keys.migrationLease, token, String(ttlMs)))) === 1;
+  }
+  async releaseLease(token: string): Promise<void> {
+    await this.run(() => this.scripted.tcLeaseRelease(1, this.keys.migrationLease, token));
+  }
+
+  /** Wraps driver failures in {@link StoreUnavailableError}; our own errors pass through. */
+  private async run<T>(op: () => Promise<T>): Promise<T> {
+    try {
+      return await op();
+    } catch (error) {
+      if (error instanceof TieredCheckpointError) throw error;
+      throw this.unavailable(error instanceof Error ? error.message : String(error), error);
+    }
+  }
+
+  private unavailable(message: string, cause: unknown): StoreUnavailableError {
+    return new StoreUnavailableError('redis', message, { cause });
+  }
+}

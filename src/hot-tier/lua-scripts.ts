@@ -1,0 +1,282 @@
+/**
+ * Every multi-key Redis operation of the hot tier, one Lua script each, so each is atomic and
+ * one round trip. Key layout: see `redis-keys.ts`. Scripts declare the fixed keys of a thread in
+ * KEYS (Cluster routes on them); per-checkpoint keys are derived from the thread base passed in
+ * ARGV and always carry the same hash tag, so they live in the same slot.
+ *
+ * Conventions: `\0` separates the parts of a member or field; `\1` separates the channel refs
+ * stored in a checkpoint hash. Lua compares strings bytewise (Redis runs scripts in the C
+ * locale), which is the order of checkpoint ids.
+ */
+
+/** Shared helpers, prepended to every script. */
+const PRELUDE = `
+local function enc(s)
+  return (string.gsub(s, '[^%w%._~%-]', function(c) return string.format('%%%02X', string.byte(c)) end))
+end
+local function split(s, sep)
+  local out = {}
+  if s == nil or s == '' then return out end
+  local from = 1
+  while true do
+    local at = string.find(s, sep, from, true)
+    if not at then out[#out + 1] = string.sub(s, from); break end
+    out[#out + 1] = string.sub(s, from, at - 1)
+    from = at + 1
+  end
+  return out
+end
+local function hashField(flat, name)
+  for i = 1, #flat, 2 do if flat[i] == name then return flat[i + 1] end end
+  return nil
+end
+-- Removes one entry (checkpoint + writes) from Redis and releases its channel-value references.
+local function evictEntry(base, ns, id)
+  local e = enc(ns)
+  local cpKey = base .. 'cp:' .. e .. ':' .. id
+  local member = ns .. '\\0' .. id
+  local refs = redis.call('HGET', cpKey, 'refs')
+  if refs then
+    local brefKey = base .. 'bref:' .. e
+    local blobKey = base .. 'b:' .. e
+    for _, f in ipairs(split(refs, '\\1')) do
+      if redis.call('HINCRBY', brefKey, f, -1) <= 0 then
+        redis.call('HDEL', brefKey, f)
+        redis.call('HDEL', blobKey, f)
+      end
+    end
+  end
+  redis.call('DEL', cpKey, base .. 'w:' .. e .. ':' .. id)
+  local idxKey = base .. 'idx:' .. e
+  redis.call('ZREM', idxKey, id)
+  redis.call('ZREM', base .. 'age', member)
+  redis.call('ZREM', base .. 'copied', member)
+  redis.call('HDEL', base .. 'ver', member)
+  if redis.call('ZCARD', idxKey) == 0 then redis.call('SREM', base .. 'ns', ns) end
+end
+local function minScore(key)
+  local r = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+  if r[2] then return r[2] end
+  return ''
+end
+-- Marks an entry as changed: bumps its counter and, if it had been copied already, queues it for
+-- copying again (keeping its original age). Returns the entry's age score.
+local function touchEntry(base, member, now)
+  redis.call('HINCRBY', base .. 'ver', member, 1)
+  local copiedScore = redis.call('ZSCORE', base .. 'copied', member)
+  if copiedScore then
+    redis.call('ZREM', base .. 'copied', member)
+    redis.call('ZADD', base .. 'age', copiedScore, member)
+    return copiedScore
+  end
+  redis.call('ZADD', base .. 'age', 'NX', now, member)
+  return redis.call('ZSCORE', base .. 'age', member)
+end
+`;
+
+/**
+ * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
+ * ARGV: base, ns, checkpointId, now, skeleton, skeletonType, metadata, metadataType, parentId,
+ *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs.
+ * Returns the entry's age score.
+ */
+export const PUT_CHECKPOINT = `${PRELUDE}
+local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local i = 10
+local nBlobs = tonumber(ARGV[i]); i = i + 1
+for _ = 1, nBlobs do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]); i = i + 2 end
+local nRefs = tonumber(ARGV[i]); i = i + 1
+-- Count a reference for every value Redis holds; remember the others, which live in PostgreSQL
+-- only (the thread resumed after its history migrated), so reads know where to look.
+local counted, cold = {}, {}
+for _ = 1, nRefs do
+  local f = ARGV[i]; i = i + 1
+  if redis.call('HEXISTS', KEYS[4], f) == 1 then
+    redis.call('HINCRBY', KEYS[5], f, 1)
+    counted[#counted + 1] = f
+  else
+    cold[#cold + 1] = f
+  end
+end
+-- A checkpoint put again under the same id releases the references of its previous version,
+-- after the new ones were counted so a value both share never drops to zero.
+local oldRefs = redis.call('HGET', KEYS[3], 'refs')
+if oldRefs then
+  for _, f in ipairs(split(oldRefs, '\\1')) do
+    if redis.call('HINCRBY', KEYS[5], f, -1) <= 0 then
+      redis.call('HDEL', KEYS[5], f)
+      redis.call('HDEL', KEYS[4], f)
+    end
+  end
+  redis.call('DEL', KEYS[3])
+end
+redis.call('HSET', KEYS[3], 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt', ARGV[8],
+  'parent', ARGV[9], 'refs', table.concat(counted, '\\1'), 'cold', table.concat(cold, '\\1'), 'ts', now)
+redis.call('ZADD', KEYS[2], 0, id)
+redis.call('SADD', KEYS[1], ns)
+return touchEntry(base, ns .. '\\0' .. id, now)
+`;
+
+/**
+ * putWrites. KEYS: writes, age, copied, ver.
+ * ARGV: base, member, now, (field, packedValue, special) x n.
+ * Regular writes keep the first value stored under (task, idx); special channels
+ * (negative idx) are replaced, as LangGraph's savers do. Returns the entry's age score.
+ */
+export const PUT_WRITES = `${PRELUDE}
+local base, member, now = ARGV[1], ARGV[2], ARGV[3]
+for i = 4, #ARGV, 3 do
+  if ARGV[i + 2] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  else redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+end
+return touchEntry(base, member, now)
+`;
+
+/**
+ * getTuple. KEYS: idx, blobs, coldmax. ARGV: base, encodedNs, ns, checkpointId ('' = latest).
+ * Returns { id, coldMax, checkpointHash (flat), blobValues (aligned with the 'refs' field), writesHash (flat) }.
+ * The writes of a checkpoint that lives in PostgreSQL only are still returned: late writes land in Redis.
+ */
+export const GET_TUPLE = `${PRELUDE}
+local base, e, ns, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+if id == '' then
+  local latest = redis.call('ZREVRANGEBYLEX', KEYS[1], '+', '-', 'LIMIT', 0, 1)
+  id = latest[1] or ''
+end
+local coldMax = redis.call('HGET', KEYS[3], ns) or ''
+if id == '' then return { '', coldMax, {}, {}, {} } end
+local cp = redis.call('HGETALL', base .. 'cp:' .. e .. ':' .. id)
+local blobs = {}
+if #cp > 0 then
+  local refs = split(hashField(cp, 'refs'), '\\1')
+  if #refs > 0 then blobs = redis.call('HMGET', KEYS[2], unpack(refs)) end
+end
+local writes = redis.call('HGETALL', base .. 'w:' .. e .. ':' .. id)
+return { id, coldMax, cp, blobs, writes }
+`;
+
+/**
+ * Reads entries for migration, atomically with their mutation counters, so the clean-up later
+ * removes exactly what was copied. KEYS: ver. ARGV: base, (ns, checkpointId) x n.
+ * Returns per entry { ver, checkpointHash, blobValues, writesHash }.
+ */
+export const READ_ENTRIES = `${PRELUDE}
+local base = ARGV[1]
+local out = {}
+for i = 2, #ARGV, 2 do
+  local ns, id = ARGV[i], ARGV[i + 1]
+  local e = enc(ns)
+  local ver = redis.call('HGET', KEYS[1], ns .. '\\0' .. id) or ''
+  local cp = redis.call('HGETALL', base .. 'cp:' .. e .. ':' .. id)
+  local blobs = {}
+  if #cp > 0 then
+    local refs = split(hashField(cp, 'refs'), '\\1')
+    if #refs > 0 then blobs = redis.call('HMGET', base .. 'b:' .. e, unpack(refs)) end
+  end
+  local writes = redis.call('HGETALL', base .. 'w:' .. e .. ':' .. id)
+  out[#out + 1] = { ver, cp, blobs, writes }
+end
+return out
+`;
+
+/**
+ * After a batch committed in PostgreSQL: for each entry whose counter still equals the one read,
+ * evict it (ARGV evict = '1') or mark it copied; entries that changed meanwhile stay queued and
+ * are copied again. Raises the per-namespace cold high-water mark.
+ * KEYS: age, copied, ver, coldmax. ARGV: base, evict, nEntries, (ns, id, ver) x n, (ns, maxId) pairs.
+ * Returns { finished, changed, oldestUncopied, oldestCopied }.
+ */
+export const FINISH_COPY = `${PRELUDE}
+local base, evict = ARGV[1], ARGV[2]
+local n = tonumber(ARGV[3])
+local finished, changed = 0, 0
+local i = 4
+for _ = 1, n do
+  local ns, id, ver = ARGV[i], ARGV[i + 1], ARGV[i + 2]; i = i + 3
+  local member = ns .. '\\0' .. id
+  -- An index entry with no data (a crash between indexing and storing) reads as version '' and
+  -- is cleaned up like any other.
+  if (redis.call('HGET', KEYS[3], member) or '') == ver then
+    if evict == '1' then
+      evictEntry(base, ns, id)
+    else
+      local score = redis.call('ZSCORE', KEYS[1], member)
+      redis.call('ZREM', KEYS[1], member)
+      if score then redis.call('ZADD', KEYS[2], score, member) end
+    end
+    finished = finished + 1
+  else
+    changed = changed + 1
+  end
+end
+while i <= #ARGV do
+  local ns, maxId = ARGV[i], ARGV[i + 1]; i = i + 2
+  local cur = redis.call('HGET', KEYS[4], ns)
+  if (not cur) or maxId > cur then redis.call('HSET', KEYS[4], ns, maxId) end
+end
+return { finished, changed, minScore(KEYS[1]), minScore(KEYS[2]) }
+`;
+
+/**
+ * Evicts copied entries older than the hot window. An entry in 'copied' has not changed since it
+ * was copied (any change moves it back to 'age'), so it is safe in PostgreSQL.
+ * KEYS: copied. ARGV: base, cutoff, limit. Returns { evicted, oldestCopied }.
+ */
+export const EVICT_COPIED = `${PRELUDE}
+local base = ARGV[1]
+local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, tonumber(ARGV[3]))
+for _, member in ipairs(members) do
+  local at = string.find(member, '\\0', 1, true)
+  evictEntry(base, string.sub(member, 1, at - 1), string.sub(member, at + 1))
+end
+return { #members, minScore(KEYS[1]) }
+`;
+
+/**
+ * deleteThread: every key of one thread. KEYS: ns, age, copied, ver, coldmax. ARGV: base.
+ * Entries come from the namespace indexes and from the age/copied sets, which also name
+ * writes-only entries (late writes to checkpoints that live in PostgreSQL).
+ */
+export const DELETE_THREAD = `${PRELUDE}
+local base = ARGV[1]
+local deleted = 0
+local function dropEntry(ns, id)
+  local e = enc(ns)
+  deleted = deleted + redis.call('DEL', base .. 'cp:' .. e .. ':' .. id, base .. 'w:' .. e .. ':' .. id)
+end
+for _, ns in ipairs(redis.call('SMEMBERS', KEYS[1])) do
+  local e = enc(ns)
+  for _, id in ipairs(redis.call('ZRANGE', base .. 'idx:' .. e, 0, -1)) do dropEntry(ns, id) end
+  redis.call('DEL', base .. 'idx:' .. e, base .. 'b:' .. e, base .. 'bref:' .. e)
+end
+for _, key in ipairs({ KEYS[2], KEYS[3] }) do
+  for _, member in ipairs(redis.call('ZRANGE', key, 0, -1)) do
+    local at = string.find(member, '\\0', 1, true)
+    local ns = string.sub(member, 1, at - 1)
+    dropEntry(ns, string.sub(member, at + 1))
+    local e = enc(ns)
+    redis.call('DEL', base .. 'b:' .. e, base .. 'bref:' .. e, base .. 'idx:' .. e)
+  end
+end
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+return deleted
+`;
+
+/** Takes (or re-takes) the migration lease. KEYS: lease. ARGV: token, ttlMs. Returns 1 when held. */
+export const LEASE_ACQUIRE = `
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('PEXPIRE', KEYS[1], ARGV[2]); return 1 end
+return 0
+`;
+
+/** Extends the lease if this token still holds it. KEYS: lease. ARGV: token, ttlMs. */
+export const LEASE_RENEW = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
+
+/** Releases the lease if this token still holds it. KEYS: lease. ARGV: token. */
+export const LEASE_RELEASE = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+`;

@@ -1,0 +1,26 @@
+/**
+ * Public API of tiered-checkpointer: the saver and its stores (usable without Nest), the Nest
+ * modules that construct them, options, errors and the health indicators.
+ */
+export { TieredCheckpointSaver, type TierStats } from './tiering/tiered-checkpoint.saver.js';
+export { MigrationRunner, type MigrationReport } from './tiering/migration.runner.js';
+export { MigrationService, MIGRATION_JOB_NAME, type MigrationStatus } from './tiering/migration.job.js';
+export { TieringModule } from './tiering/tiering.module.js';
+export { HotTierStore, type HotTierStoreOptions, type RedisServerReport } from './hot-tier/hot-tier.store.js';
+export { HotTierModule } from './hot-tier/hot-tier.module.js';
+export { RedisKeys } from './hot-tier/redis-keys.js';
+export { ColdTierStore } from './cold-tier/cold-tier.store.js';
+export { ColdTierModule } from './cold-tier/cold-tier.module.js';
+export { TieredCheckpointModule, InjectCheckpointer } from './tiered-checkpoint.module.js';
+export { TIERED_CHECKPOINT_OPTIONS, type TieredCheckpointModuleExtras } from './tiered-checkpoint.module-definition.js';
+export { TIERED_CHECKPOINT_RESOLVED_OPTIONS } from './tiered-checkpoint.tokens.js';
+export {
+  DEFAULT_OPTIONS,
+  resolveOptions,
+  type PrismaLikeClient,
+  type ResolvedTieredCheckpointOptions,
+  type TieredCheckpointOptions,
+} from './config/tiered-checkpoint.options.js';
+export { ManualClock, systemClock, type Clock } from './core/clock.js';
+export { nextChannelVersion } from './core/channel-versions.js';
+export * from './errors/tiered-checkpoint.errors.js';

@@ -1,0 +1,186 @@
+import { randomUUID } from 'node:crypto';
+import type { ColdTierStore } from '../cold-tier/cold-tier.store.js';
+import type { CheckpointKey, MigrationBatch } from '../core/records.js';
+import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
+import type { HotEntry, HotTierStore } from '../hot-tier/hot-tier.store.js';
+import type { TupleCodec } from './tuple-codec.js';
+
+/** What one migration run did. */
+export interface MigrationReport {
+  /** False when another replica held the lease; nothing else was done. */
+  leaseAcquired: boolean;
+  startedAt: number;
+  finishedAt: number;
+  /** The clock reading the windows were measured from. */
+  asOf: number;
+  batches: number;
+  checkpointsCopied: number;
+  writesCopied: number;
+  blobsCopied: number;
+  /** Serialized bytes sent to PostgreSQL (values, writes, skeletons, metadata). */
+  bytesCopied: number;
+  /** Entries removed from Redis (at copy time, or later once the hot window passed). */
+  entriesEvicted: number;
+  /** Entries left queued because they changed while being copied; the next batch copies them again. */
+  entriesChanged: number;
+  /** Threads not written because they were deleted while their batch was in flight. */
+  threadsSkippedDeleted: number;
+  /** True when the run stopped at its batch budget with more due; the next run continues. */
+  backlogRemaining: boolean;
+  /** Set when the lease was lost mid-run (another replica continues). */
+  leaseLost: boolean;
+}
+
+const encoder = new TextEncoder();
+
+/**
+ * Moves entries that aged past the window from Redis to PostgreSQL, in bounded batches.
+ *
+ * Protocol per batch (each step safe to crash after):
+ * 1. read the tombstone epochs of the batch's threads (PostgreSQL);
+ * 2. read the entries with their mutation counters, atomically per thread (Redis);
+ * 3. write them in one PostgreSQL transaction that skips threads whose epoch moved (deleted
+ *    meanwhile) — upserts, so re-running a batch changes nothing;
+ * 4. per thread, remove (or mark copied) exactly the entries whose counter is unchanged;
+ *    entries that took writes meanwhile stay queued and are copied again.
+ * A crash before 4 leaves data in both tiers, which reads de-duplicate; the next run repeats 3
+ * harmlessly and finishes 4. Replicas take a lease first, so normally one migrates at a time;
+ * even two at once only repeat idempotent work.
+ */
+export class MigrationRunner {
+  constructor(
+    private readonly hot: HotTierStore,
+    private readonly cold: ColdTierStore,
+    private readonly codec: TupleCodec,
+    private readonly options: ResolvedTieredCheckpointOptions,
+  ) {}
+
+  async run({ now }: { now?: number } = {}): Promise<MigrationReport> {
+    const asOf = now ?? this.options.clock.now();
+    const report: MigrationReport = {
+      leaseAcquired: false,
+      startedAt: Date.now(),
+      finishedAt: 0,
+      asOf,
+      batches: 0,
+      checkpointsCopied: 0,
+      writesCopied: 0,
+      blobsCopied: 0,
+      bytesCopied: 0,
+      entriesEvicted: 0,
+      entriesChanged: 0,
+      threadsSkippedDeleted: 0,
+      backlogRemaining: false,
+      leaseLost: false,
+    };
+    const token = randomUUID();
+    const { migrationLeaseMs: leaseMs } = this.options;
+    if (!(await this.hot.acquireLease(token, leaseMs))) {
+      report.finishedAt = Date.now();
+      return report;
+    }
+    report.leaseAcquired = true;
+    try {
+      const evictAtCopy = this.options.copyAfterMs === this.options.hotWindowMs;
+      await this.copyDue(asOf - this.options.copyAfterMs, evictAtCopy, token, report);
+      if (!evictAtCopy && !report.leaseLost) await this.evictDue(asOf - this.options.hotWindowMs, report);
+    } finally {
+      await this.hot.releaseLease(token).catch(() => undefined);
+      report.finishedAt = Date.now();
+    }
+    return report;
+  }
+
+  private async copyDue(cutoff: number, evict: boolean, token: string, report: MigrationReport): Promise<void> {
+    const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches, migrationLeaseMs: leaseMs } = this.options;
+    while (true) {
+      const threads = await this.hot.threadsDue('age', cutoff, batchSize);
+      if (threads.length === 0) return;
+      if (report.batches >= maxBatches) {
+        report.backlogRemaining = true;
+        return;
+      }
+      // Epochs first: a delete that lands after this read is caught by the transaction.
+      const epochs = await this.cold.readThreadEpochs(threads);
+      const entries = await this.readBatch(threads, cutoff, batchSize);
+      const { batch, bytes } = this.toBatch(entries);
+      const { writtenThreads, skippedThreads } = await this.cold.writeMigrationBatch(batch, epochs);
+      report.threadsSkippedDeleted += skippedThreads.length;
+
+      const written = new Set(writtenThreads);
+      const byThread = groupByThread(entries);
+      // Every thread the index named is finished, even with no entries: that re-indexes a
+      // thread whose index score was stale, so the loop cannot spin on it.
+      for (const threadId of threads) {
+        const threadEntries = written.has(threadId) ? (byThread.get(threadId) ?? []) : [];
+        const coldMax = new Map<string, string>();
+        for (const e of threadEntries) {
+          if (!e.checkpoint) continue;
+          const current = coldMax.get(e.checkpointNs);
+          if (current === undefined || e.checkpointId > current) coldMax.set(e.checkpointNs, e.checkpointId);
+        }
+        const { finished, changed } = await this.hot.finishCopy(threadId, threadEntries, evict, coldMax);
+        if (evict) report.entriesEvicted += finished;
+        report.entriesChanged += changed;
+      }
+      report.batches += 1;
+      report.checkpointsCopied += batch.checkpoints.length;
+      report.writesCopied += batch.writes.length;
+      report.blobsCopied += batch.blobs.length;
+      report.bytesCopied += bytes;
+      if (!(await this.hot.renewLease(token, leaseMs))) {
+        report.leaseLost = true;
+        return;
+      }
+    }
+  }
+
+  /** Up to `batchSize` due entries across the given threads, read atomically per thread. */
+  private async readBatch(threads: string[], cutoff: number, batchSize: number): Promise<HotEntry[]> {
+    const due: Array<CheckpointKey & { ageScore: number }> = [];
+    for (const threadId of threads) {
+      if (due.length >= batchSize) break;
+      due.push(...(await this.hot.entriesDue(threadId, cutoff, batchSize - due.length)));
+    }
+    const perThread = await Promise.all([...groupByThread(due)].map(([threadId, list]) => this.hot.readEntries(threadId, list)));
+    return perThread.flat();
+  }
+
+  private toBatch(entries: HotEntry[]): { batch: MigrationBatch; bytes: number } {
+    const batch: MigrationBatch = { checkpoints: [], blobs: [], writes: [] };
+    let bytes = 0;
+    for (const entry of entries) {
+      const row = this.codec.toColdRow(entry);
+      if (row && entry.checkpoint) {
+        batch.checkpoints.push(row);
+        bytes += entry.checkpoint.skeleton.length + entry.checkpoint.metadata.length;
+        for (const blob of entry.checkpoint.blobs) {
+          batch.blobs.push({ threadId: entry.threadId, checkpointNs: entry.checkpointNs, ...blob });
+          bytes += blob.bytes?.length ?? 0;
+        }
+      }
+      for (const w of entry.writes) {
+        batch.writes.push({ threadId: entry.threadId, checkpointNs: entry.checkpointNs, checkpointId: entry.checkpointId, ...w });
+        bytes += w.bytes.length + encoder.encode(w.channel).length;
+      }
+    }
+    return { batch, bytes };
+  }
+
+  /** Drops copied entries that are now older than the hot window (copy/evict split). */
+  private async evictDue(cutoff: number, report: MigrationReport): Promise<void> {
+    const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches } = this.options;
+    for (let round = 0; round < maxBatches; round += 1) {
+      const threads = await this.hot.threadsDue('copied', cutoff, batchSize);
+      if (threads.length === 0) return;
+      for (const threadId of threads) report.entriesEvicted += await this.hot.evictCopied(threadId, cutoff, batchSize);
+    }
+    report.backlogRemaining = true;
+  }
+}
+
+function groupByThread<T extends { threadId: string }>(items: T[]): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) map.set(item.threadId, [...(map.get(item.threadId) ?? []), item]);
+  return map;
+}

@@ -1,0 +1,245 @@
+import type { RunnableConfig } from '@langchain/core/runnables';
+import {
+  BaseCheckpointSaver,
+  type ChannelVersions,
+  type Checkpoint,
+  type CheckpointListOptions,
+  type CheckpointMetadata,
+  type CheckpointTuple,
+  type PendingWrite,
+} from '@langchain/langgraph-checkpoint';
+import { ColdTierStore } from '../cold-tier/cold-tier.store.js';
+import { nextChannelVersion } from '../core/channel-versions.js';
+import { readListAddress, readThreadAddress, requireId } from '../core/checkpoint-config.js';
+import type { CheckpointKey, WriteRecord } from '../core/records.js';
+import { InvalidCheckpointConfigError, InvalidWritesError } from '../errors/tiered-checkpoint.errors.js';
+import { HotTierStore, type HotLookup } from '../hot-tier/hot-tier.store.js';
+import { resolveOptions, type ResolvedTieredCheckpointOptions, type TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
+import { MigrationRunner, type MigrationReport } from './migration.runner.js';
+import { jsonContains, mergeNewestFirst, mergeWrites, sortWrites } from './tier-merge.js';
+import { TupleCodec, type KeyedTuple } from './tuple-codec.js';
+
+/** Where the saver's data is, for operators and the cost model. */
+export interface TierStats {
+  hot: { threadsWaitingForCopy: number; threadsCopiedStillHot: number; oldestUncopiedAgeMs?: number };
+  cold: Awaited<ReturnType<ColdTierStore['stats']>>;
+}
+
+/**
+ * A LangGraph checkpoint saver over two tiers: every write lands in Redis, reads look in Redis
+ * first, and {@link migrate} moves what aged past the hot window to PostgreSQL. Callers cannot
+ * tell which tier answered: `getTuple`, `list` and pending writes return the same whether data
+ * is hot, cold or split.
+ *
+ * A plain class: construct it with the two stores (or {@link fromConfig}), call {@link setup}
+ * once, {@link close} at the end. The Nest modules only construct it.
+ */
+export class TieredCheckpointSaver extends BaseCheckpointSaver {
+  readonly options: ResolvedTieredCheckpointOptions;
+  private readonly codec: TupleCodec;
+  private readonly migration: MigrationRunner;
+  private readonly ownedStores: Array<HotTierStore | ColdTierStore>;
+
+  constructor(
+    readonly hot: HotTierStore,
+    readonly cold: ColdTierStore,
+    options: TieredCheckpointOptions | ResolvedTieredCheckpointOptions,
+    { ownsStores = false }: { ownsStores?: boolean } = {},
+  ) {
+    super(options.serde);
+    this.options = resolveOptions(options, { storesGiven: true });
+    this.codec = new TupleCodec(this.serde, this.options.maxPayloadBytes);
+    this.migration = new MigrationRunner(hot, cold, this.codec, this.options);
+    this.ownedStores = ownsStores ? [hot, cold] : [];
+  }
+
+  /**
+   * Builds the saver and both stores from plain options. Clients created here are closed by
+   * {@link close}; clients passed in (`redis`, `prisma`) are left open for their owner.
+   */
+  static fromConfig(options: TieredCheckpointOptions): TieredCheckpointSaver {
+    const resolved = resolveOptions(options);
+    const hot = new HotTierStore({ redis: resolved.redis, redisUrl: resolved.redisUrl, keyPrefix: resolved.keyPrefix });
+    const cold = new ColdTierStore({ prisma: resolved.prisma, databaseUrl: resolved.databaseUrl, schema: resolved.schema });
+    return new TieredCheckpointSaver(hot, cold, resolved, { ownsStores: true });
+  }
+
+  /** Connects to Redis and applies pending PostgreSQL migrations. Safe to call on every replica. */
+  async setup(): Promise<void> {
+    await this.hot.connect();
+    await this.cold.setup();
+  }
+
+  /** Closes the stores this saver created. */
+  async close(): Promise<void> {
+    await Promise.all(this.ownedStores.map((s) => s.close()));
+  }
+
+  /** Alias of {@link close}, matching `PostgresSaver.end()`. */
+  async end(): Promise<void> {
+    await this.close();
+  }
+
+  /** Runs one migration pass (copy, then evict) now, or as of `now` (ms) for tests. */
+  async migrate({ now }: { now?: number } = {}): Promise<MigrationReport> {
+    return this.migration.run({ now });
+  }
+
+  async stats(): Promise<TierStats> {
+    const [backlog, cold] = await Promise.all([this.hot.backlog(), this.cold.stats()]);
+    const now = this.options.clock.now();
+    return {
+      hot: {
+        threadsWaitingForCopy: backlog.threadsWaiting,
+        threadsCopiedStillHot: backlog.threadsCopiedHot,
+        oldestUncopiedAgeMs: backlog.oldestUncopiedAt !== undefined ? Math.max(0, now - backlog.oldestUncopiedAt) : undefined,
+      },
+      cold,
+    };
+  }
+
+  /**
+   * Fork-safe versions: unique per call yet ordered (see `channel-versions.ts`). Typed as the
+   * base class types it; at run time new threads get string versions, which LangGraph supports.
+   */
+  override getNextVersion(current: number | undefined): number {
+    return nextChannelVersion(current as string | number | undefined) as unknown as number;
+  }
+
+  async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    const { threadId, checkpointNs, checkpointId } = readThreadAddress(config, 'getTuple');
+    const hot = await this.hot.getTuple(threadId, checkpointNs, checkpointId);
+    const found = await this.resolveLookup(threadId, checkpointNs, checkpointId, hot);
+    if (!found) return undefined;
+    await this.applyPendingSends([found]);
+    return found.tuple;
+  }
+
+  /**
+   * Resolves one lookup: Redis answers alone when it holds the checkpoint and (for "latest")
+   * PostgreSQL cannot hold a newer one — the cold high-water mark says so — otherwise PostgreSQL
+   * is asked, and late writes Redis holds for a cold checkpoint are merged in.
+   */
+  private async resolveLookup(threadId: string, checkpointNs: string, checkpointId: string | undefined, hot: HotLookup): Promise<KeyedTuple | undefined> {
+    const hotAnswers = hot.checkpoint && (checkpointId !== undefined || hot.coldMax === undefined || hot.checkpointId! >= hot.coldMax);
+    if (hotAnswers) return this.fromHot({ threadId, checkpointNs, checkpointId: hot.checkpointId! }, hot);
+
+    const cold = await this.cold.getTuple(threadId, checkpointNs, checkpointId);
+    if (!cold) return hot.checkpoint ? this.fromHot({ threadId, checkpointNs, checkpointId: hot.checkpointId! }, hot) : undefined;
+    if (hot.checkpoint && hot.checkpointId! >= cold.checkpointId) return this.fromHot({ threadId, checkpointNs, checkpointId: hot.checkpointId! }, hot);
+    const lateWrites = checkpointId !== undefined ? hot.writes : (await this.hot.getWrites([cold]))[0];
+    return { ...cold, tuple: await this.codec.decodeCold(cold, mergeWrites(cold.writes, lateWrites)) };
+  }
+
+  private async fromHot(key: CheckpointKey, hot: HotLookup): Promise<KeyedTuple> {
+    const checkpoint = hot.checkpoint!;
+    // Values written before the thread's history migrated live in PostgreSQL only.
+    const coldBlobs = checkpoint.coldRefs.length > 0 ? await this.cold.getBlobs(key.threadId, key.checkpointNs, checkpoint.coldRefs) : [];
+    return { ...key, tuple: await this.codec.decodeHot(key, checkpoint, sortWrites(hot.writes), coldBlobs) };
+  }
+
+  /** Pre-v4 checkpoints read pending sends from their parent's writes (both tiers). */
+  private async applyPendingSends(found: KeyedTuple[]): Promise<void> {
+    for (const item of found) {
+      const parent = item.tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
+      if (item.tuple.checkpoint.v >= 4 || !parent) continue;
+      const parentKey = { threadId: item.threadId, checkpointNs: item.checkpointNs, checkpointId: parent };
+      const [[hotWrites], cold] = await Promise.all([this.hot.getWrites([parentKey]), this.cold.getTuple(item.threadId, item.checkpointNs, parent)]);
+      await this.codec.applyPendingSends(item.tuple, mergeWrites(cold?.writes ?? [], hotWrites));
+    }
+  }
+
+  async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
+    const { threadId, checkpointNs, checkpointId } = readListAddress(config, 'list');
+    const { limit, filter } = options ?? {};
+    const before = options?.before?.configurable?.checkpoint_id as string | undefined;
+    if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
+      throw new InvalidCheckpointConfigError(`list: limit must be a non-negative integer, got ${String(limit)}.`);
+    }
+    if (limit === 0) return;
+    const activeFilter = filter && Object.keys(filter).length > 0 ? filter : undefined;
+    const matches = (t: KeyedTuple) => (!activeFilter || jsonContains(t.tuple.metadata, activeFilter)) && (checkpointId === undefined || t.checkpointId === checkpointId);
+
+    const threads = threadId !== undefined ? [threadId] : await this.hot.hotThreads();
+    const hotTuples = (await Promise.all(threads.map((t) => this.listHot(t, checkpointNs, before, activeFilter || checkpointId ? undefined : limit)))).flat().filter(matches);
+    const page = mergeNewestFirst(hotTuples, [], limit);
+
+    if (threadId === undefined || !(await this.hotPageIsComplete(threadId, checkpointNs, page, limit))) {
+      const coldRows = await this.cold.list({ threadId, checkpointNs, before, limit: checkpointId ? undefined : limit, filter: activeFilter });
+      const hotKeys = new Set(hotTuples.map((t) => `${t.threadId}\0${t.checkpointNs}\0${t.checkpointId}`));
+      const coldOnly = coldRows.filter((r) => !hotKeys.has(`${r.threadId}\0${r.checkpointNs}\0${r.checkpointId}`) && (checkpointId === undefined || r.checkpointId === checkpointId));
+      const lateWrites = await this.hot.getWrites(coldOnly);
+      const coldTuples = await Promise.all(coldOnly.map(async (row, i) => ({ ...row, tuple: await this.codec.decodeCold(row, mergeWrites(row.writes, lateWrites[i])) })));
+      const merged = mergeNewestFirst(hotTuples, coldTuples, limit);
+      await this.applyPendingSends(merged);
+      for (const item of merged) yield item.tuple;
+      return;
+    }
+    await this.applyPendingSends(page);
+    for (const item of page) yield item.tuple;
+  }
+
+  /**
+   * A page served from Redis alone is complete when it is full and PostgreSQL holds nothing
+   * newer than its last entry (by the cold high-water mark of the namespaces involved).
+   */
+  private async hotPageIsComplete(threadId: string, checkpointNs: string | undefined, page: KeyedTuple[], limit: number | undefined): Promise<boolean> {
+    if (limit === undefined || page.length < limit) return false;
+    const marks = await this.hot.coldMaxes(threadId);
+    const relevant = checkpointNs !== undefined ? [marks.get(checkpointNs)] : [...marks.values()];
+    const highest = relevant.filter((m): m is string => m !== undefined).sort().pop();
+    return highest === undefined || page[page.length - 1].checkpointId >= highest;
+  }
+
+  private async listHot(threadId: string, checkpointNs: string | undefined, before: string | undefined, limit: number | undefined): Promise<KeyedTuple[]> {
+    const keys = await this.hot.listIds(threadId, checkpointNs, before, limit);
+    const byNs = new Map<string, string[]>();
+    for (const k of keys) byNs.set(k.checkpointNs, [...(byNs.get(k.checkpointNs) ?? []), k.checkpointId]);
+    const lookups = await Promise.all([...byNs].map(async ([ns, ids]) => ({ ns, ids, found: await this.hot.getTuples(threadId, ns, ids) })));
+    const out: KeyedTuple[] = [];
+    for (const { ns, ids, found } of lookups) {
+      for (let i = 0; i < ids.length; i += 1) {
+        // Evicted between the index read and the load: the cold side of the merge has it.
+        if (!found[i].checkpoint) continue;
+        out.push(await this.fromHot({ threadId, checkpointNs: ns, checkpointId: ids[i] }, found[i]));
+      }
+    }
+    return out;
+  }
+
+  async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
+    const { threadId, checkpointNs, checkpointId: parentId } = readThreadAddress(config, 'put');
+    const checkpointId = requireId('checkpoint.id', checkpoint?.id, 'put');
+    const key = { threadId, checkpointNs, checkpointId };
+    const write = await this.codec.encodePut(key, parentId, checkpoint, metadata, newVersions ?? {});
+    await this.hot.putCheckpoint(write, this.options.clock.now());
+    return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpointId } };
+  }
+
+  async putWrites(config: RunnableConfig, writes: PendingWrite[], taskId: string, taskPath?: string): Promise<void> {
+    const { threadId, checkpointNs, checkpointId } = readThreadAddress(config, 'putWrites');
+    if (checkpointId === undefined) {
+      throw new InvalidCheckpointConfigError('putWrites: config.configurable.checkpoint_id is required: writes belong to a checkpoint.');
+    }
+    requireId('taskId', taskId, 'putWrites');
+    if (!Array.isArray(writes)) throw new InvalidWritesError('putWrites: writes must be an array of [channel, value] pairs.');
+    // An empty batch stores nothing, exactly like MemorySaver and PostgresSaver.
+    if (writes.length === 0) return;
+    for (const w of writes) {
+      if (!Array.isArray(w) || typeof w[0] !== 'string' || w[0] === '') throw new InvalidWritesError('putWrites: each write must be a [channel, value] pair with a non-empty channel name.');
+    }
+    const records: WriteRecord[] = await this.codec.encodeWrites(writes, taskId, taskPath ?? '');
+    await this.hot.putWrites({ threadId, checkpointNs, checkpointId }, records, this.options.clock.now());
+  }
+
+  /**
+   * Deletes a thread from both tiers: Redis first, then PostgreSQL, whose delete bumps the
+   * thread's tombstone epoch so a migration batch that read the thread before the delete
+   * cannot write it back.
+   */
+  async deleteThread(threadId: string): Promise<void> {
+    requireId('threadId', threadId, 'deleteThread');
+    await this.hot.deleteThread(threadId);
+    await this.cold.deleteThread(threadId);
+  }
+}
