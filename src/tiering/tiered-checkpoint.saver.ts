@@ -107,6 +107,8 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
   }
 
   async getTuple(config: RunnableConfig): Promise<CheckpointTuple | undefined> {
+    // The contract: no thread, no checkpoint (not an error, unlike writes).
+    if (config?.configurable?.thread_id === undefined) return undefined;
     const { threadId, checkpointNs, checkpointId } = readThreadAddress(config, 'getTuple');
     const hot = await this.hot.getTuple(threadId, checkpointNs, checkpointId);
     const found = await this.resolveLookup(threadId, checkpointNs, checkpointId, hot);
