@@ -148,6 +148,8 @@ export class MigrationRunner {
 
   private toBatch(entries: HotEntry[]): { batch: MigrationBatch; bytes: number } {
     const batch: MigrationBatch = { checkpoints: [], blobs: [], writes: [] };
+    // Checkpoints of one thread share channel values; send each value once per batch.
+    const blobsSeen = new Set<string>();
     let bytes = 0;
     for (const entry of entries) {
       const row = this.codec.toColdRow(entry);
@@ -155,6 +157,9 @@ export class MigrationRunner {
         batch.checkpoints.push(row);
         bytes += entry.checkpoint.skeleton.length + entry.checkpoint.metadata.length;
         for (const blob of entry.checkpoint.blobs) {
+          const key = `${entry.threadId}\0${entry.checkpointNs}\0${blob.channel}\0${blob.version}`;
+          if (blobsSeen.has(key)) continue;
+          blobsSeen.add(key);
           batch.blobs.push({ threadId: entry.threadId, checkpointNs: entry.checkpointNs, ...blob });
           bytes += blob.bytes?.length ?? 0;
         }
