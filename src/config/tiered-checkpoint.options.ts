@@ -141,7 +141,8 @@ export function resolveOptions(
     problems.push(`keyPrefix "${resolved.keyPrefix}" must be 1-64 characters of A-Z a-z 0-9 _ . -`);
   }
   checkInt(problems, 'hotWindowMs', resolved.hotWindowMs, 0);
-  checkInt(problems, 'copyAfterMs', resolved.copyAfterMs, 0);
+  // copyAfterMs defaults to the window; only report it when it was set on its own.
+  if (options.copyAfterMs !== undefined) checkInt(problems, 'copyAfterMs', resolved.copyAfterMs, 0);
   if (resolved.copyAfterMs > resolved.hotWindowMs) {
     problems.push(`copyAfterMs (${resolved.copyAfterMs}) must not exceed hotWindowMs (${resolved.hotWindowMs}): data must be copied before it is evicted`);
   }

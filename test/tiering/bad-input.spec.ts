@@ -1,0 +1,150 @@
+import { emptyCheckpoint, uuid6, type Checkpoint, type CheckpointTuple } from '@langchain/langgraph-checkpoint';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import { ManualClock } from '../../src/core/clock.js';
+import {
+  InvalidCheckpointConfigError,
+  InvalidOptionsError,
+  InvalidWritesError,
+  PayloadTooLargeError,
+  StoreUnavailableError,
+} from '../../src/errors/tiered-checkpoint.errors.js';
+import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
+import { TestStores } from '../support/test-stores.js';
+
+const WINDOW = 24 * 3600_000;
+let stores: TestStores;
+let clock: ManualClock;
+let saver: TieredCheckpointSaver;
+
+beforeAll(async () => {
+  stores = await TestStores.create('badinput');
+});
+afterAll(async () => {
+  await stores.cleanup();
+});
+beforeEach(async () => {
+  clock = new ManualClock(Date.UTC(2026, 0, 1));
+  saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW, maxPayloadBytes: 10_000 });
+});
+
+function checkpoint(values: Record<string, unknown>): Checkpoint {
+  const versions = Object.fromEntries(Object.keys(values).map((k) => [k, saver.getNextVersion(undefined)]));
+  return { ...emptyCheckpoint(), id: uuid6(-3), channel_values: values, channel_versions: versions };
+}
+
+async function put(threadId: string, values: Record<string, unknown>, ns = ''): Promise<RunnableConfig> {
+  const cp = checkpoint(values);
+  return saver.put({ configurable: { thread_id: threadId, checkpoint_ns: ns } }, cp, { source: 'input', step: -1, parents: {} }, cp.channel_versions);
+}
+
+async function snapshot(): Promise<CheckpointTuple[]> {
+  const out: CheckpointTuple[] = [];
+  for await (const t of saver.list({ configurable: {} })) out.push(t);
+  return out;
+}
+
+const meta = { source: 'input' as const, step: -1, parents: {} };
+
+describe('bad input gets a clear typed error and changes nothing', () => {
+  it('refuses a put or putWrites without thread_id; getTuple without one finds nothing', async () => {
+    await put('keep', { n: 1 });
+    const before = await snapshot();
+    await expect(saver.put({ configurable: {} }, checkpoint({ n: 2 }), meta, {})).rejects.toThrow(InvalidCheckpointConfigError);
+    await expect(saver.put({ configurable: {} }, checkpoint({ n: 2 }), meta, {})).rejects.toThrow(/thread_id is required/);
+    await expect(saver.putWrites({ configurable: { checkpoint_id: 'x' } }, [['n', 1]], 'task')).rejects.toThrow(InvalidCheckpointConfigError);
+    await expect(saver.putWrites({ configurable: { thread_id: 'keep' } }, [['n', 1]], 'task')).rejects.toThrow(/checkpoint_id is required/);
+    expect(await saver.getTuple({ configurable: {} })).toBeUndefined();
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('refuses ids of the wrong type', async () => {
+    const config = await put('keep', { n: 1 });
+    const before = await snapshot();
+    const numeric = { configurable: { thread_id: 42 } } as unknown as RunnableConfig;
+    await expect(saver.put(numeric, checkpoint({ n: 2 }), meta, {})).rejects.toThrow('put: config.configurable.thread_id must be a string, got number.');
+    await expect(saver.getTuple(numeric)).rejects.toThrow(InvalidCheckpointConfigError);
+    await expect(saver.getTuple({ configurable: { thread_id: 'keep', checkpoint_ns: ['a'] } } as unknown as RunnableConfig)).rejects.toThrow(/checkpoint_ns must be a string, got array/);
+    await expect(saver.putWrites(config, [['n', 1]], 7 as unknown as string)).rejects.toThrow(/taskId must be a string/);
+    await expect(saver.deleteThread(undefined as unknown as string)).rejects.toThrow(InvalidCheckpointConfigError);
+    await expect(saver.put({ configurable: { thread_id: 'keep' } }, { ...checkpoint({}), id: 5 as unknown as string }, meta, {})).rejects.toThrow(/checkpoint.id must be a string/);
+    await expect(saver.put({ configurable: { thread_id: 'a\u0000b' } }, checkpoint({}), meta, {})).rejects.toThrow(/control characters/);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('stores nothing for an empty putWrites and refuses malformed writes', async () => {
+    const config = await put('keep', { n: 1 });
+    const keys = await stores.countKeys(saver.options.keyPrefix);
+    await saver.putWrites(config, [], 'task');
+    expect(await stores.countKeys(saver.options.keyPrefix)).toBe(keys);
+    expect((await saver.getTuple(config))?.pendingWrites).toEqual([]);
+    await expect(saver.putWrites(config, [['', 1]], 'task')).rejects.toThrow(InvalidWritesError);
+    await expect(saver.putWrites(config, 'nope' as unknown as [], 'task')).rejects.toThrow(InvalidWritesError);
+    expect((await saver.getTuple(config))?.pendingWrites).toEqual([]);
+  });
+
+  it('matches ids with : * ? [ and non-ASCII characters exactly, in both tiers', async () => {
+    const ids = ['a*', 'ab', 'a?', 'a[b]', 'a:b', 'a', 'thread-ü', 'thread-u', '线程:1'];
+    for (const [i, id] of ids.entries()) await put(id, { i }, id.includes(':') ? 'ns:*' : '');
+    for (const placement of ['hot', 'cold']) {
+      for (const [i, id] of ids.entries()) {
+        const ns = id.includes(':') ? 'ns:*' : '';
+        expect((await saver.getTuple({ configurable: { thread_id: id, checkpoint_ns: ns } }))?.checkpoint.channel_values).toEqual({ i });
+        const listed: unknown[] = [];
+        for await (const t of saver.list({ configurable: { thread_id: id } })) listed.push(t.checkpoint.channel_values);
+        expect(listed).toEqual([{ i }]);
+      }
+      expect(await saver.getTuple({ configurable: { thread_id: 'a*', checkpoint_ns: 'ns:*' } })).toBeUndefined();
+      if (placement === 'hot') {
+        clock.advance(WINDOW * 2);
+        expect((await saver.migrate()).checkpointsCopied).toBe(ids.length);
+      }
+    }
+    await saver.deleteThread('a*');
+    expect(await saver.getTuple({ configurable: { thread_id: 'ab' } })).toBeDefined();
+    expect(await saver.getTuple({ configurable: { thread_id: 'a*' } })).toBeUndefined();
+  });
+
+  it('refuses a checkpoint or write over maxPayloadBytes before storing anything', async () => {
+    const config = await put('keep', { n: 1 });
+    const before = await snapshot();
+    const err = await saver.put({ configurable: { thread_id: 'big' } }, checkpoint({ blob: 'x'.repeat(20_000) }), meta, { blob: saver.getNextVersion(undefined) }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(PayloadTooLargeError);
+    expect((err as PayloadTooLargeError).limit).toBe(10_000);
+    await expect(saver.putWrites(config, [['n', 'y'.repeat(20_000)]], 'task')).rejects.toThrow(PayloadTooLargeError);
+    expect(await snapshot()).toEqual(before);
+  });
+
+  it('lists every configuration problem at once', () => {
+    let error: unknown;
+    try {
+      TieredCheckpointSaver.fromConfig({ redisUrl: 'http://nope', databaseUrl: 'not a url', hotWindowMs: -5, schema: 'bad"schema', keyPrefix: 'a b' });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(InvalidOptionsError);
+    expect((error as InvalidOptionsError).problems).toEqual([
+      'redisUrl must use redis: or rediss:, got "http:"',
+      'databaseUrl is not a valid URL (expected postgresql://... or postgres://...)',
+      'schema "bad"schema" must be a plain PostgreSQL identifier (letters, digits, _ and $, at most 63 characters)',
+      'keyPrefix "a b" must be 1-64 characters of A-Z a-z 0-9 _ . -',
+      'hotWindowMs must be an integer >= 0, got -5',
+    ]);
+    expect(() => TieredCheckpointSaver.fromConfig({})).toThrow(/redisUrl or an ioredis client/);
+  });
+
+  it('fails setup with StoreUnavailableError when a store cannot be reached, without leaking credentials', async () => {
+    const noRedis = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://:s3cret-pw@127.0.0.1:1', databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test', keyPrefix: 'unreachable' });
+    const e1 = await noRedis.setup().catch((e: unknown) => e);
+    await noRedis.close();
+    expect(e1).toBeInstanceOf(StoreUnavailableError);
+    expect((e1 as StoreUnavailableError).store).toBe('redis');
+    expect(String((e1 as Error).message)).not.toContain('s3cret-pw');
+
+    const noPg = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'postgresql://postgres:s3cret-pw@127.0.0.1:1/test', keyPrefix: 'unreachable', schema: 'unreachable' });
+    const e2 = await noPg.setup().catch((e: unknown) => e);
+    await noPg.close();
+    expect(e2).toBeInstanceOf(StoreUnavailableError);
+    expect((e2 as StoreUnavailableError).store).toBe('postgres');
+    expect(String((e2 as Error).message)).not.toContain('s3cret-pw');
+  });
+});
