@@ -1,0 +1,47 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import { ScheduleModule } from '@nestjs/schedule';
+import { TerminusModule } from '@nestjs/terminus';
+import { CHECKPOINTER_CONFIG, ServiceConfigModule, type ServiceConfigModuleOptions } from '../config/service.config.js';
+import type { TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
+import { HealthModule, POSTGRES_HEALTH_TARGET, REDIS_HEALTH_TARGET } from '../health/health.module.js';
+import { ColdTierStore } from '../cold-tier/cold-tier.store.js';
+import { HotTierStore } from '../hot-tier/hot-tier.store.js';
+import { TieredCheckpointModule } from '../tiered-checkpoint.module.js';
+import { HealthController } from './health.controller.js';
+
+/** Options of {@link AppModule.forRoot}. */
+export type AppModuleOptions = ServiceConfigModuleOptions;
+
+/**
+ * Composition root of the standalone service (not part of the library's public API): the
+ * validated environment, the scheduler the migration job registers with, the checkpointer
+ * built from the `checkpointer` namespace, and the health probes.
+ *
+ * A dynamic module rather than a static one so tests can boot it with an environment of their
+ * own (`AppModule.forRoot({ env })`) instead of mutating `process.env`.
+ */
+@Module({})
+export class AppModule {
+  /** Builds the service; `options.env` replaces `process.env` + `.env` (tests). */
+  static forRoot(options: AppModuleOptions = {}): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ServiceConfigModule.forRoot(options),
+        ScheduleModule.forRoot(),
+        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        TieredCheckpointModule.forRootAsync({
+          inject: [CHECKPOINTER_CONFIG],
+          useFactory: (checkpointer: TieredCheckpointOptions) => checkpointer,
+        }),
+        HealthModule,
+      ],
+      controllers: [HealthController],
+      providers: [
+        // The readiness probe checks the very stores the saver uses.
+        { provide: REDIS_HEALTH_TARGET, useExisting: HotTierStore },
+        { provide: POSTGRES_HEALTH_TARGET, useExisting: ColdTierStore },
+      ],
+    };
+  }
+}
