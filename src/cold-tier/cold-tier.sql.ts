@@ -1,0 +1,297 @@
+/**
+ * Every SQL statement of the cold tier, in one place.
+ *
+ * Rules the statements follow:
+ * - The schema name is the only thing interpolated. It is validated against
+ *   {@link SCHEMA_NAME_PATTERN} (no quote can occur) and always double-quoted; every value a
+ *   caller supplies travels as a `$n` parameter.
+ * - Ordering that callers observe is byte order: `COLLATE "C"` on `checkpoint_id`, `task_path`
+ *   and `task_id`, so results do not depend on the database's locale and agree with the hot
+ *   tier's ordering. The migrations also declare `checkpoint_id` as `COLLATE "C"`, so the primary
+ *   key and `checkpoints_checkpoint_id_idx` serve these orderings.
+ * - Batch inserts take one array parameter per column and `unnest` them: the parameter count is
+ *   fixed whatever the batch size (PostgreSQL's limit is 65 535 per statement). Byte columns
+ *   travel as base64 `text[]` and are `decode`d in SQL: Prisma infers an array parameter's type
+ *   from its first element only, so a `bytea[]` starting with NULL would reach PostgreSQL as
+ *   base64 text stored verbatim. Prisma base64-encodes bytes parameters anyway, so this costs
+ *   nothing extra.
+ * - Checkpoint reads fetch their blobs and pending writes through lateral subselects in the same
+ *   statement (one round trip, never N+1), returned as parallel arrays so `bytea` values come
+ *   back as bytes rather than text-encoded.
+ */
+
+import { createHash } from 'node:crypto';
+
+/** A PostgreSQL identifier we accept as a schema name (same rule as option validation). */
+export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
+
+/** Names of the tables the cold tier owns, as they appear in migrations and `stats()`. */
+export const COLD_TIER_TABLES = ['checkpoints', 'checkpoint_blobs', 'checkpoint_writes'] as const;
+
+/** Quotes a validated schema name. Throws on anything that is not a plain identifier. */
+export function quoteSchema(schema: string): string {
+  if (!SCHEMA_NAME_PATTERN.test(schema)) {
+    throw new Error(`schema "${schema}" is not a plain PostgreSQL identifier`);
+  }
+  return `"${schema}"`;
+}
+
+/** sha256 of a text, as bytes (node's crypto; lock keys must be stable across processes and versions). */
+function sha256(text: string): Buffer {
+  return createHash('sha256').update(text, 'utf8').digest();
+}
+
+/**
+ * Key of the session-independent advisory lock that serializes `setup()` on one schema
+ * (`pg_advisory_xact_lock(int8)`), as a decimal string. Derived from the schema name, so setups
+ * of different schemas do not wait for each other. The one-argument (int8) and two-argument
+ * (int4, int4) advisory lock forms never collide, so this cannot clash with the thread locks.
+ */
+export function migrationLockKey(schema: string): string {
+  return sha256(`tiered-checkpointer:migrate:${schema}`).readBigInt64BE(0).toString();
+}
+
+/**
+ * First key of the per-thread advisory locks (`pg_advisory_xact_lock[_shared](ns, hashtext(thread_id))`)
+ * of one schema, as a signed int4. deleteThread takes the thread's lock exclusively, migration
+ * batches take it shared.
+ */
+export function threadLockNamespace(schema: string): number {
+  return sha256(`tiered-checkpointer:thread:${schema}`).readInt32BE(0);
+}
+
+/** Row shape shared by getTuple and list. Arrays are NULL when empty (array_agg over no rows). */
+export interface CheckpointSqlRow {
+  thread_id: string;
+  checkpoint_ns: string;
+  checkpoint_id: string;
+  parent_checkpoint_id: string | null;
+  checkpoint: Record<string, unknown>;
+  metadata: Record<string, unknown> | null;
+  blob_channels: string[] | null;
+  blob_versions: string[] | null;
+  blob_types: string[] | null;
+  blob_values: Array<Uint8Array | null> | null;
+  write_task_ids: string[] | null;
+  write_idxs: number[] | null;
+  write_channels: string[] | null;
+  write_types: Array<string | null> | null;
+  write_values: Uint8Array[] | null;
+  write_task_paths: string[] | null;
+}
+
+/** A statement and its parameters, ready for `$queryRawUnsafe(text, ...values)`. */
+export interface SqlQuery {
+  text: string;
+  values: unknown[];
+}
+
+/** Filters of {@link ColdTierSql.selectCheckpoints}; an absent field does not filter. */
+export interface CheckpointSelection {
+  threadId?: string;
+  checkpointNs?: string;
+  checkpointId?: string;
+  before?: string;
+  /** JSON text of a metadata containment filter. */
+  filterJson?: string;
+  limit?: number;
+}
+
+/** All statements for one schema. Build once per store with {@link coldTierSql}. */
+export interface ColdTierSql {
+  readonly schema: string;
+  readonly ping: string;
+  /** $1 thread_id, $2 checkpoint_ns. */
+  readonly latestCheckpointId: string;
+  /** $1 thread_id, $2 checkpoint_ns, $3 channels text[], $4 versions text[]. */
+  readonly selectBlobs: string;
+  /** $1 thread ids text[]. */
+  readonly selectEpochs: string;
+  /** $1 lock namespace int4, $2 thread ids text[]: shared per-thread locks in hash order. */
+  readonly lockThreadsShared: string;
+  /** $1 lock namespace int4, $2 thread_id: exclusive per-thread lock. */
+  readonly lockThreadExclusive: string;
+  /** Columns $1..$6: thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint JSON, metadata JSON (all text[]). */
+  readonly upsertCheckpoints: string;
+  /** Columns $1..$6: thread_id, checkpoint_ns, channel, version, type, blob (base64 text, NULL for none), all text[]. */
+  readonly insertBlobs: string;
+  /** Columns $1..$9: thread_id, checkpoint_ns, checkpoint_id, task_id, idx (int4[]), channel, type, blob (base64 text), task_path. First write wins. */
+  readonly insertWrites: string;
+  /** Same columns as insertWrites; latest write wins (special channels, idx < 0). */
+  readonly upsertWrites: string;
+  /** $1 thread_id. */
+  readonly bumpTombstone: string;
+  readonly deleteThreadCheckpoints: string;
+  readonly deleteThreadBlobs: string;
+  readonly deleteThreadWrites: string;
+  readonly counts: string;
+  readonly sizes: string;
+  readonly truncateAll: string;
+  /** getTuple / list: one statement returning checkpoints with their blobs and writes. */
+  selectCheckpoints(selection: CheckpointSelection): SqlQuery;
+}
+
+/** Builds the statements of one schema (validated and quoted here). */
+export function coldTierSql(schema: string): ColdTierSql {
+  const s = quoteSchema(schema);
+  const checkpoints = `${s}."checkpoints"`;
+  const blobs = `${s}."checkpoint_blobs"`;
+  const writes = `${s}."checkpoint_writes"`;
+  const tombstones = `${s}."checkpoint_thread_tombstones"`;
+
+  // Blobs named by the checkpoint's channel_versions (as PostgresSaver's SELECT_SQL joins them)
+  // and pending writes in writesSortKey order, aggregated into parallel arrays with one ordering.
+  const blobOrder = `ORDER BY bl.channel COLLATE "C"`;
+  const writeOrder = `ORDER BY cw.task_path COLLATE "C", cw.task_id COLLATE "C", cw.idx`;
+  const selectHead = `SELECT
+    cp.thread_id, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.checkpoint, cp.metadata,
+    b.blob_channels, b.blob_versions, b.blob_types, b.blob_values,
+    w.write_task_ids, w.write_idxs, w.write_channels, w.write_types, w.write_values, w.write_task_paths
+  FROM (%CHECKPOINTS%) cp
+  LEFT JOIN LATERAL (
+    SELECT
+      array_agg(bl.channel ${blobOrder}) AS blob_channels,
+      array_agg(bl.version ${blobOrder}) AS blob_versions,
+      array_agg(bl.type ${blobOrder}) AS blob_types,
+      array_agg(bl.blob ${blobOrder}) AS blob_values
+    FROM jsonb_each_text(COALESCE(cp.checkpoint -> 'channel_versions', '{}'::jsonb)) cv
+    JOIN ${blobs} bl
+      ON bl.thread_id = cp.thread_id
+     AND bl.checkpoint_ns = cp.checkpoint_ns
+     AND bl.channel = cv.key
+     AND bl.version = cv.value
+  ) b ON TRUE
+  LEFT JOIN LATERAL (
+    SELECT
+      array_agg(cw.task_id ${writeOrder}) AS write_task_ids,
+      array_agg(cw.idx ${writeOrder}) AS write_idxs,
+      array_agg(cw.channel ${writeOrder}) AS write_channels,
+      array_agg(cw.type ${writeOrder}) AS write_types,
+      array_agg(cw.blob ${writeOrder}) AS write_values,
+      array_agg(cw.task_path ${writeOrder}) AS write_task_paths
+    FROM ${writes} cw
+    WHERE cw.thread_id = cp.thread_id
+      AND cw.checkpoint_ns = cp.checkpoint_ns
+      AND cw.checkpoint_id = cp.checkpoint_id
+  ) w ON TRUE
+  ORDER BY cp.checkpoint_id COLLATE "C" DESC`;
+
+  const writeColumns = `(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
+  const writeSource = `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, decode(r.blob, 'base64'), r.task_path
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::text[], $9::text[])
+        AS r(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
+
+  const sizeOf = (table: string) => `SELECT '${table}' AS table_name,
+      pg_table_size(c.oid) AS table_and_toast_bytes,
+      pg_indexes_size(c.oid) AS index_bytes,
+      CASE WHEN c.reltoastrelid = 0 THEN 0 ELSE pg_total_relation_size(c.reltoastrelid) END AS toast_bytes,
+      pg_total_relation_size(c.oid) AS total_bytes
+    FROM pg_class c WHERE c.oid = to_regclass('${s}."${table}"')`;
+
+  return {
+    schema,
+    ping: 'SELECT 1 AS ok',
+    latestCheckpointId: `SELECT checkpoint_id FROM ${checkpoints}
+      WHERE thread_id = $1 AND checkpoint_ns = $2
+      ORDER BY checkpoint_id COLLATE "C" DESC LIMIT 1`,
+    selectBlobs: `SELECT bl.channel, bl.version, bl.type, bl.blob
+      FROM ${blobs} bl
+      JOIN unnest($3::text[], $4::text[]) AS ref(channel, version)
+        ON bl.channel = ref.channel AND bl.version = ref.version
+      WHERE bl.thread_id = $1 AND bl.checkpoint_ns = $2
+      ORDER BY bl.channel COLLATE "C", bl.version COLLATE "C"`,
+    selectEpochs: `SELECT thread_id, epoch FROM ${tombstones} WHERE thread_id = ANY($1::text[])`,
+    // The ordered subquery is not flattened (it has ORDER BY and DISTINCT), so the locks are
+    // taken in ascending hash order: every batch locks in the same order, which rules out a
+    // lock-order cycle between two batches queued behind deleteThread's exclusive lock.
+    lockThreadsShared: `SELECT count(*)::int4 AS locked FROM (
+        SELECT pg_advisory_xact_lock_shared($1::int4, h.key) AS l
+        FROM (SELECT DISTINCT hashtext(t) AS key FROM unnest($2::text[]) AS t ORDER BY 1) h
+      ) locks`,
+    lockThreadExclusive: `SELECT 1 AS locked FROM pg_advisory_xact_lock($1::int4, hashtext($2::text))`,
+    upsertCheckpoints: `INSERT INTO ${checkpoints} (thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+      SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.parent_checkpoint_id, r.checkpoint::jsonb, r.metadata::jsonb
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+        AS r(thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata)
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id) DO UPDATE SET
+        checkpoint = EXCLUDED.checkpoint,
+        metadata = EXCLUDED.metadata,
+        parent_checkpoint_id = EXCLUDED.parent_checkpoint_id`,
+    insertBlobs: `INSERT INTO ${blobs} (thread_id, checkpoint_ns, channel, version, type, blob)
+      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, decode(r.blob, 'base64')
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
+        AS r(thread_id, checkpoint_ns, channel, version, type, blob)
+      ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`,
+    insertWrites: `INSERT INTO ${writes} ${writeColumns}
+      ${writeSource}
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`,
+    upsertWrites: `INSERT INTO ${writes} ${writeColumns}
+      ${writeSource}
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET
+        channel = EXCLUDED.channel,
+        type = EXCLUDED.type,
+        blob = EXCLUDED.blob,
+        task_path = EXCLUDED.task_path`,
+    bumpTombstone: `INSERT INTO ${tombstones} AS t (thread_id, epoch, deleted_at) VALUES ($1, 1, now())
+      ON CONFLICT (thread_id) DO UPDATE SET epoch = t.epoch + 1, deleted_at = now()
+      RETURNING epoch`,
+    deleteThreadCheckpoints: `DELETE FROM ${checkpoints} WHERE thread_id = $1`,
+    deleteThreadBlobs: `DELETE FROM ${blobs} WHERE thread_id = $1`,
+    deleteThreadWrites: `DELETE FROM ${writes} WHERE thread_id = $1`,
+    counts: `SELECT
+        (SELECT count(*) FROM ${checkpoints}) AS checkpoints,
+        (SELECT count(*) FROM ${blobs}) AS blobs,
+        (SELECT count(*) FROM ${writes}) AS writes`,
+    sizes: COLD_TIER_TABLES.map(sizeOf).join('\n    UNION ALL\n    '),
+    truncateAll: `TRUNCATE ${checkpoints}, ${blobs}, ${writes}, ${tombstones}`,
+    selectCheckpoints(selection: CheckpointSelection): SqlQuery {
+      const where: string[] = [];
+      const values: unknown[] = [];
+      const param = (value: unknown, cast: string) => {
+        values.push(value);
+        return `$${values.length}::${cast}`;
+      };
+      if (selection.threadId !== undefined) where.push(`thread_id = ${param(selection.threadId, 'text')}`);
+      if (selection.checkpointNs !== undefined) where.push(`checkpoint_ns = ${param(selection.checkpointNs, 'text')}`);
+      if (selection.checkpointId !== undefined) where.push(`checkpoint_id = ${param(selection.checkpointId, 'text')}`);
+      if (selection.before !== undefined) where.push(`checkpoint_id COLLATE "C" < ${param(selection.before, 'text')}`);
+      if (selection.filterJson !== undefined) where.push(`metadata @> ${param(selection.filterJson, 'jsonb')}`);
+      let inner = `SELECT thread_id, checkpoint_ns, checkpoint_id, parent_checkpoint_id, checkpoint, metadata
+      FROM ${checkpoints}`;
+      if (where.length > 0) inner += `\n      WHERE ${where.join(' AND ')}`;
+      inner += `\n      ORDER BY checkpoint_id COLLATE "C" DESC`;
+      if (selection.limit !== undefined) inner += ` LIMIT ${param(selection.limit, 'int8')}`;
+      return { text: selectHead.replace('%CHECKPOINTS%', inner), values };
+    },
+  };
+}
+
+/**
+ * The `_prisma_migrations` table exactly as Prisma Migrate creates it for PostgreSQL (same
+ * columns, types and defaults), so `prisma migrate deploy` / `migrate status` read our records.
+ */
+export function prismaMigrationsSql(schema: string) {
+  const table = `${quoteSchema(schema)}."_prisma_migrations"`;
+  return {
+    createSchema: `CREATE SCHEMA IF NOT EXISTS ${quoteSchema(schema)}`,
+    /** Scopes the migration files (which name no schema) to the target schema, for this transaction only. */
+    setSearchPath: `SET LOCAL search_path TO ${quoteSchema(schema)}`,
+    /** $1 lock key (int8 as text). Held until the migration transaction ends. */
+    lock: `SELECT 1 AS locked FROM pg_advisory_xact_lock($1::int8)`,
+    createTable: `CREATE TABLE IF NOT EXISTS ${table} (
+    "id"                    VARCHAR(36) PRIMARY KEY NOT NULL,
+    "checksum"              VARCHAR(64) NOT NULL,
+    "finished_at"           TIMESTAMPTZ,
+    "migration_name"        VARCHAR(255) NOT NULL,
+    "logs"                  TEXT,
+    "rolled_back_at"        TIMESTAMPTZ,
+    "started_at"            TIMESTAMPTZ NOT NULL DEFAULT now(),
+    "applied_steps_count"   INTEGER NOT NULL DEFAULT 0
+)`,
+    selectApplied: `SELECT id, migration_name, checksum, finished_at, rolled_back_at FROM ${table} ORDER BY started_at, migration_name`,
+    /** $1 id, $2 checksum, $3 migration_name. */
+    insertStarted: `INSERT INTO ${table} (id, checksum, migration_name, started_at, applied_steps_count) VALUES ($1, $2, $3, now(), 0)`,
+    /** $1 id. */
+    markFinished: `UPDATE ${table} SET finished_at = now(), applied_steps_count = 1 WHERE id = $1`,
+  };
+}

@@ -1,0 +1,112 @@
+import type { MigrationBatch } from '../core/records.js';
+import { StoreCorruptedError, InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
+import type { CheckpointSqlRow } from './cold-tier.sql.js';
+import { batchThreads, chunkRows, ColdTierStore, dedupeByKey, prepareBatch, toColdCheckpoint } from './cold-tier.store.js';
+
+const bytes = (s: string) => new TextEncoder().encode(s);
+
+function write(threadId: string, taskId: string, idx: number, value: string) {
+  return { threadId, checkpointNs: '', checkpointId: 'c1', taskId, idx, channel: idx < 0 ? '__error__' : 'ch', type: 'json', bytes: bytes(value), taskPath: '' };
+}
+
+describe('ColdTierStore batch preparation', () => {
+  const batch: MigrationBatch = {
+    checkpoints: [
+      { threadId: 'b', checkpointNs: '', checkpointId: 'c1', parentCheckpointId: null, checkpoint: { v: 1 }, metadata: { n: 1 } },
+      { threadId: 'a', checkpointNs: '', checkpointId: 'c1', parentCheckpointId: null, checkpoint: { v: 1 }, metadata: {} },
+      { threadId: 'b', checkpointNs: '', checkpointId: 'c1', parentCheckpointId: null, checkpoint: { v: 2 }, metadata: { n: 2 } },
+    ],
+    blobs: [
+      { threadId: 'a', checkpointNs: '', channel: 'x', version: '1', type: 'json', bytes: bytes('first') },
+      { threadId: 'a', checkpointNs: '', channel: 'x', version: '1', type: 'json', bytes: bytes('second') },
+      { threadId: 'c', checkpointNs: '', channel: 'x', version: '1', type: 'empty', bytes: null },
+    ],
+    writes: [write('a', 't', 0, 'first'), write('a', 't', 0, 'second'), write('a', 't', -1, 'old'), write('a', 't', -1, 'new')],
+  };
+
+  it('lists every thread of a batch once, sorted', () => {
+    expect(batchThreads(batch)).toEqual(['a', 'b', 'c']);
+  });
+
+  it('keeps the last checkpoint and special write, the first blob and regular write', () => {
+    const p = prepareBatch(batch);
+    expect(p.checkpoints.map((c) => [c.threadId, c.checkpoint])).toEqual([['a', { v: 1 }], ['b', { v: 2 }]]);
+    expect(p.checkpoints[1]!.metadataJson).toBe('{"n":2}');
+    expect(p.blobs.map((b) => new TextDecoder().decode(b.bytes ?? new Uint8Array()))).toEqual(['first', '']);
+    expect(p.insertWrites.map((w) => new TextDecoder().decode(w.bytes))).toEqual(['first']);
+    expect(p.upsertWrites.map((w) => new TextDecoder().decode(w.bytes))).toEqual(['new']);
+  });
+
+  it('drops every row of a skipped thread', () => {
+    const p = prepareBatch(batch, new Set(['a']));
+    expect(p.threads).toEqual(['b', 'c']);
+    expect([...p.checkpoints, ...p.blobs, ...p.insertWrites, ...p.upsertWrites].some((r) => r.threadId === 'a')).toBe(false);
+  });
+
+  it('sorts deduplicated rows by key, numbers numerically', () => {
+    const rows = [{ k: 'b', i: 10 }, { k: 'a', i: 2 }, { k: 'b', i: 9 }];
+    expect(dedupeByKey(rows, (r) => [r.k, r.i], 'first').map((r) => `${r.k}${r.i}`)).toEqual(['a2', 'b9', 'b10']);
+  });
+
+  it('chunks by row count and by bytes, never producing an empty chunk', () => {
+    expect(chunkRows([1, 2, 3, 4, 5], () => 1, 2).map((c) => c.length)).toEqual([2, 2, 1]);
+    expect(chunkRows([5, 5, 5], (n) => n, 100, 9).map((c) => c.length)).toEqual([1, 1, 1]);
+    expect(chunkRows([50], (n) => n, 100, 9)).toEqual([[50]]);
+    expect(chunkRows([], () => 1)).toEqual([]);
+  });
+});
+
+describe('toColdCheckpoint', () => {
+  const base: CheckpointSqlRow = {
+    thread_id: 't',
+    checkpoint_ns: '',
+    checkpoint_id: 'c',
+    parent_checkpoint_id: null,
+    checkpoint: { v: 4, id: 'c', channel_versions: { a: '1' } },
+    metadata: { source: 'loop' },
+    blob_channels: ['a', 'e'],
+    blob_versions: ['1', '2'],
+    blob_types: ['json', 'empty'],
+    blob_values: [bytes('A'), null],
+    write_task_ids: ['task'],
+    write_idxs: [0],
+    write_channels: ['ch'],
+    write_types: ['json'],
+    write_values: [bytes('W')],
+    write_task_paths: ['p'],
+  };
+
+  it('zips the parallel arrays into blobs and writes', () => {
+    const cp = toColdCheckpoint(base);
+    expect(cp.blobs).toEqual([
+      { channel: 'a', version: '1', type: 'json', bytes: bytes('A') },
+      { channel: 'e', version: '2', type: 'empty', bytes: null },
+    ]);
+    expect(cp.writes).toEqual([{ taskId: 'task', idx: 0, channel: 'ch', type: 'json', bytes: bytes('W'), taskPath: 'p' }]);
+    expect(cp.parentCheckpointId).toBeNull();
+  });
+
+  it('treats NULL aggregates as empty lists', () => {
+    const cp = toColdCheckpoint({ ...base, blob_channels: null, blob_versions: null, blob_types: null, blob_values: null, write_task_ids: null, write_idxs: null, write_channels: null, write_types: null, write_values: null, write_task_paths: null });
+    expect(cp.blobs).toEqual([]);
+    expect(cp.writes).toEqual([]);
+  });
+
+  it('rejects rows this library could not have written', () => {
+    expect(() => toColdCheckpoint({ ...base, blob_versions: ['1'] })).toThrow(StoreCorruptedError);
+    expect(() => toColdCheckpoint({ ...base, checkpoint: null as unknown as Record<string, unknown> })).toThrow(StoreCorruptedError);
+    expect(() => toColdCheckpoint({ ...base, write_types: [null] })).toThrow(StoreCorruptedError);
+  });
+});
+
+describe('ColdTierStore options', () => {
+  it('lists every problem at once', () => {
+    try {
+      new ColdTierStore({ schema: 'bad name', transactionTimeoutMs: -1 });
+      throw new Error('expected to throw');
+    } catch (error) {
+      expect(error).toBeInstanceOf(InvalidOptionsError);
+      expect((error as InvalidOptionsError).problems).toHaveLength(3);
+    }
+  });
+});

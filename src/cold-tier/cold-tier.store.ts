@@ -1,0 +1,549 @@
+import type { PrismaLikeClient } from '../config/tiered-checkpoint.options.js';
+import type {
+  BlobRecord,
+  ColdCheckpoint,
+  ColdCheckpointRow,
+  ListQuery,
+  MigrationBatch,
+  WriteRecord,
+} from '../core/records.js';
+import { InvalidOptionsError, StoreCorruptedError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
+import { ColdTierMigrator, type MigrationReport } from './cold-tier.migrator.js';
+import {
+  coldTierSql,
+  COLD_TIER_TABLES,
+  SCHEMA_NAME_PATTERN,
+  threadLockNamespace,
+  type CheckpointSqlRow,
+  type ColdTierSql,
+} from './cold-tier.sql.js';
+import { createPrismaClient, describeDatabaseUrl, redactDatabaseUrls, toColdTierError } from './prisma-client.factory.js';
+
+/** Options of {@link ColdTierStore}. */
+export interface ColdTierStoreOptions {
+  /** An existing Prisma client (built with `@prisma/adapter-pg`). Never closed by the store. */
+  prisma?: PrismaLikeClient;
+  /** PostgreSQL URL; used only when `prisma` is not given. The store then owns the client it creates. */
+  databaseUrl?: string;
+  /** Schema holding the cold tier tables (created by `setup()` if missing). */
+  schema: string;
+  /** Where the migration files are. Default: this package's `prisma/migrations` (see `findMigrationsDir`). */
+  migrationsDir?: string;
+  /** Upper bound of one `writeMigrationBatch` / `deleteThread` transaction. Default 120 000 ms. */
+  transactionTimeoutMs?: number;
+}
+
+/** Bytes and rows one table takes on disk. `tableBytes + indexBytes + toastBytes === totalBytes`. */
+export interface TableSize {
+  /** Heap (main fork plus free-space and visibility maps), without TOAST. */
+  tableBytes: number;
+  /** All indexes of the table. */
+  indexBytes: number;
+  /** The TOAST table and its index (large `checkpoint`/`metadata`/`blob` values live here). */
+  toastBytes: number;
+  totalBytes: number;
+}
+
+/** What {@link ColdTierStore.stats} reports. */
+export interface ColdTierStats {
+  checkpoints: number;
+  blobs: number;
+  writes: number;
+  tables: Record<string, TableSize>;
+}
+
+/** Result of {@link ColdTierStore.writeMigrationBatch}. Both lists are sorted. */
+export interface MigrationBatchResult {
+  /** Threads whose rows are now in PostgreSQL (newly or already). */
+  writtenThreads: string[];
+  /** Threads deleted since their epoch was read: none of their rows were written. */
+  skippedThreads: string[];
+}
+
+const DEFAULT_TRANSACTION_TIMEOUT_MS = 120_000;
+const TRANSACTION_MAX_WAIT_MS = 30_000;
+/** Rows per INSERT statement, and an approximate byte budget per statement. */
+const MAX_ROWS_PER_STATEMENT = 2_000;
+const MAX_BYTES_PER_STATEMENT = 32 * 1024 * 1024;
+
+type BatchBlob = MigrationBatch['blobs'][number];
+type BatchWrite = MigrationBatch['writes'][number];
+
+/** Compares strings by UTF-16 code unit; only needs to be a fixed total order (statement row order). */
+function compareStrings(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function compareKeys(a: Array<string | number>, b: Array<string | number>): number {
+  for (let i = 0; i < a.length; i += 1) {
+    const x = a[i]!;
+    const y = b[i]!;
+    const c = typeof x === 'number' && typeof y === 'number' ? x - y : compareStrings(String(x), String(y));
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/**
+ * Keeps one row per key: the first occurrence (`keep: 'first'`, for ON CONFLICT DO NOTHING, where
+ * the first write wins) or the last (`'last'`, for DO UPDATE, where the latest wins — and where
+ * PostgreSQL rejects a statement that would update the same row twice). Result sorted by key, so
+ * every transaction inserts in the same global order (no insert-order deadlocks between batches).
+ */
+export function dedupeByKey<T>(rows: T[], key: (row: T) => Array<string | number>, keep: 'first' | 'last'): T[] {
+  const byKey = new Map<string, { key: Array<string | number>; row: T }>();
+  for (const row of rows) {
+    const k = key(row);
+    const id = JSON.stringify(k);
+    if (keep === 'last' || !byKey.has(id)) byKey.set(id, { key: k, row });
+  }
+  return [...byKey.values()].sort((a, b) => compareKeys(a.key, b.key)).map((e) => e.row);
+}
+
+/** Splits rows into statements of at most `maxRows` rows and about `maxBytes` payload bytes (at least one row each). */
+export function chunkRows<T>(rows: T[], sizeOf: (row: T) => number, maxRows = MAX_ROWS_PER_STATEMENT, maxBytes = MAX_BYTES_PER_STATEMENT): T[][] {
+  const chunks: T[][] = [];
+  let current: T[] = [];
+  let bytes = 0;
+  for (const row of rows) {
+    const size = sizeOf(row);
+    if (current.length > 0 && (current.length >= maxRows || bytes + size > maxBytes)) {
+      chunks.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(row);
+    bytes += size;
+  }
+  if (current.length > 0) chunks.push(current);
+  return chunks;
+}
+
+/** The rows of a batch that survive the epoch check, deduplicated and in insert order. */
+export interface PreparedBatch {
+  threads: string[];
+  checkpoints: Array<ColdCheckpointRow & { checkpointJson: string; metadataJson: string }>;
+  blobs: BatchBlob[];
+  /** idx >= 0: first write wins. */
+  insertWrites: BatchWrite[];
+  /** idx < 0 (special channels): latest write wins. */
+  upsertWrites: BatchWrite[];
+}
+
+/** Every thread a batch touches, sorted. */
+export function batchThreads(batch: MigrationBatch): string[] {
+  const threads = new Set<string>();
+  for (const row of batch.checkpoints) threads.add(row.threadId);
+  for (const row of batch.blobs) threads.add(row.threadId);
+  for (const row of batch.writes) threads.add(row.threadId);
+  return [...threads].sort(compareStrings);
+}
+
+/** Pure part of writeMigrationBatch: drops rows of `skip` threads, dedupes, sorts, splits writes. */
+export function prepareBatch(batch: MigrationBatch, skip: ReadonlySet<string> = new Set()): PreparedBatch {
+  const keepRow = (row: { threadId: string }) => !skip.has(row.threadId);
+  const checkpoints = dedupeByKey(
+    batch.checkpoints.filter(keepRow),
+    (r) => [r.threadId, r.checkpointNs, r.checkpointId],
+    'last',
+  ).map((r) => ({ ...r, checkpointJson: JSON.stringify(r.checkpoint), metadataJson: JSON.stringify(r.metadata ?? {}) }));
+  const blobs = dedupeByKey(batch.blobs.filter(keepRow), (r) => [r.threadId, r.checkpointNs, r.channel, r.version], 'first');
+  const writeKey = (r: BatchWrite) => [r.threadId, r.checkpointNs, r.checkpointId, r.taskId, r.idx];
+  const writes = batch.writes.filter(keepRow);
+  return {
+    threads: batchThreads(batch).filter((t) => !skip.has(t)),
+    checkpoints,
+    blobs,
+    insertWrites: dedupeByKey(
+      writes.filter((w) => w.idx >= 0),
+      writeKey,
+      'first',
+    ),
+    upsertWrites: dedupeByKey(
+      writes.filter((w) => w.idx < 0),
+      writeKey,
+      'last',
+    ),
+  };
+}
+
+function zipLength(row: CheckpointSqlRow, names: Array<keyof CheckpointSqlRow>): number {
+  const lengths = names.map((n) => (row[n] as unknown[] | null)?.length ?? 0);
+  if (lengths.some((l) => l !== lengths[0])) {
+    throw new StoreCorruptedError(
+      `Cold tier returned misaligned arrays for checkpoint ${row.thread_id}/${row.checkpoint_ns}/${row.checkpoint_id}`,
+    );
+  }
+  return lengths[0]!;
+}
+
+/** Converts one row of the checkpoint SELECT into a {@link ColdCheckpoint}. */
+export function toColdCheckpoint(row: CheckpointSqlRow): ColdCheckpoint {
+  const where = `${row.thread_id}/${row.checkpoint_ns}/${row.checkpoint_id}`;
+  if (typeof row.checkpoint !== 'object' || row.checkpoint === null || Array.isArray(row.checkpoint)) {
+    throw new StoreCorruptedError(`Cold tier checkpoint ${where} has no JSON object in column "checkpoint"`);
+  }
+  const blobs: BlobRecord[] = [];
+  const blobCount = zipLength(row, ['blob_channels', 'blob_versions', 'blob_types', 'blob_values']);
+  for (let i = 0; i < blobCount; i += 1) {
+    blobs.push({
+      channel: row.blob_channels![i]!,
+      version: row.blob_versions![i]!,
+      type: row.blob_types![i]!,
+      bytes: row.blob_values![i] ?? null,
+    });
+  }
+  const writes: WriteRecord[] = [];
+  const writeCount = zipLength(row, ['write_task_ids', 'write_idxs', 'write_channels', 'write_types', 'write_values', 'write_task_paths']);
+  for (let i = 0; i < writeCount; i += 1) {
+    const type = row.write_types![i];
+    const bytes = row.write_values![i];
+    if (type === null || type === undefined || !bytes) {
+      throw new StoreCorruptedError(`Cold tier pending write ${i} of checkpoint ${where} has no type or no bytes`);
+    }
+    writes.push({
+      taskId: row.write_task_ids![i]!,
+      idx: Number(row.write_idxs![i]),
+      channel: row.write_channels![i]!,
+      type,
+      bytes,
+      taskPath: row.write_task_paths![i] ?? '',
+    });
+  }
+  return {
+    threadId: row.thread_id,
+    checkpointNs: row.checkpoint_ns,
+    checkpointId: row.checkpoint_id,
+    parentCheckpointId: row.parent_checkpoint_id ?? null,
+    checkpoint: row.checkpoint,
+    metadata: row.metadata ?? {},
+    blobs,
+    writes,
+  };
+}
+
+/** Base64 of bytes for a `text[]` parameter decoded in SQL (see cold-tier.sql.ts); null stays null. */
+function toBase64(bytes: Uint8Array | null | undefined): string | null {
+  if (bytes === null || bytes === undefined) return null;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+function byteLength(bytes: Uint8Array | null | undefined): number {
+  return bytes?.byteLength ?? 0;
+}
+
+/**
+ * The PostgreSQL cold tier: Prisma-owned schema, PostgresSaver-compatible tables.
+ *
+ * A plain class (no framework): the Nest module and the saver construct it. All SQL is in
+ * `cold-tier.sql.ts`; it runs through the Prisma client's raw API with `$n` parameters.
+ * Connection-level failures surface as {@link StoreUnavailableError}('postgres') naming the host
+ * (never the password) and what to check.
+ */
+export class ColdTierStore {
+  /** Schema holding the tables; validated as a plain identifier and always quoted. */
+  readonly schema: string;
+  private readonly prisma: PrismaLikeClient;
+  private readonly ownsClient: boolean;
+  private readonly databaseUrl: string | undefined;
+  private readonly sql: ColdTierSql;
+  private readonly lockNamespace: number;
+  private readonly migrationsDir: string | undefined;
+  private readonly transactionTimeoutMs: number;
+  private closed = false;
+
+  /**
+   * Uses `options.prisma` when given (and never closes it); otherwise creates a client from
+   * `options.databaseUrl`, which {@link close} disconnects. No connection is opened here.
+   *
+   * @throws InvalidOptionsError when the schema is not a plain identifier or neither client nor
+   *   URL is given.
+   */
+  constructor(options: ColdTierStoreOptions) {
+    const problems: string[] = [];
+    if (typeof options.schema !== 'string' || !SCHEMA_NAME_PATTERN.test(options.schema)) {
+      problems.push(`schema "${String(options.schema)}" must be a plain PostgreSQL identifier (letters, digits, _ and $, at most 63 characters)`);
+    }
+    if (!options.prisma && !options.databaseUrl) problems.push('either databaseUrl or a Prisma client (prisma) is required');
+    if (options.transactionTimeoutMs !== undefined && !(Number.isSafeInteger(options.transactionTimeoutMs) && options.transactionTimeoutMs > 0)) {
+      problems.push(`transactionTimeoutMs must be a positive integer, got ${String(options.transactionTimeoutMs)}`);
+    }
+    if (problems.length > 0) throw new InvalidOptionsError(problems);
+
+    this.schema = options.schema;
+    this.sql = coldTierSql(options.schema);
+    this.lockNamespace = threadLockNamespace(options.schema);
+    this.migrationsDir = options.migrationsDir;
+    this.transactionTimeoutMs = options.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
+    this.databaseUrl = options.prisma ? undefined : options.databaseUrl;
+    if (options.prisma) {
+      this.prisma = options.prisma;
+      this.ownsClient = false;
+    } else {
+      this.prisma = createPrismaClient({ databaseUrl: options.databaseUrl!, schema: options.schema });
+      this.ownsClient = true;
+    }
+  }
+
+  /**
+   * Creates the schema if missing and applies pending migrations from `prisma/migrations`,
+   * recorded in `<schema>._prisma_migrations` as Prisma Migrate records them. Idempotent; safe
+   * when several processes call it at once (they serialize on an advisory lock); safe on a
+   * schema where PostgresSaver already created its tables.
+   */
+  async setup(): Promise<MigrationReport> {
+    return this.run('setup()', () =>
+      new ColdTierMigrator(this.prisma, this.schema, { migrationsDir: this.migrationsDir }).migrate(),
+    );
+  }
+
+  /** Disconnects the client if this store created it; a client passed in is left open. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.ownsClient) await this.prisma.$disconnect();
+  }
+
+  /** `SELECT 1`. Any failure becomes {@link StoreUnavailableError}('postgres'). */
+  async ping(): Promise<void> {
+    try {
+      await this.prisma.$queryRawUnsafe(this.sql.ping);
+    } catch (error) {
+      const mapped = toColdTierError(error, 'ping', this.databaseUrl);
+      if (mapped instanceof StoreUnavailableError) throw mapped;
+      const where = describeDatabaseUrl(this.databaseUrl) ?? 'the server of the given Prisma client';
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new StoreUnavailableError('postgres', redactDatabaseUrls(`ping at ${where} failed: ${reason}`), { cause: error });
+    }
+  }
+
+  /**
+   * Latest checkpoint of (thread, ns) when `checkpointId` is undefined (greatest id in byte
+   * order), else that exact checkpoint. Its blobs are the ones its `channel_versions` name (joined
+   * like PostgresSaver's SELECT_SQL, `type = 'empty'` rows included with `bytes: null`), sorted
+   * by channel; its writes are sorted by (taskPath, taskId, idx). One query.
+   */
+  async getTuple(threadId: string, checkpointNs: string, checkpointId?: string): Promise<ColdCheckpoint | undefined> {
+    return this.run('getTuple', async () => {
+      const query = this.sql.selectCheckpoints({ threadId, checkpointNs, checkpointId, limit: 1 });
+      const rows = await this.prisma.$queryRawUnsafe<CheckpointSqlRow[]>(query.text, ...query.values);
+      return rows.length > 0 ? toColdCheckpoint(rows[0]!) : undefined;
+    });
+  }
+
+  /**
+   * Exact (channel, version) lookups for one (thread, ns). Missing refs are simply absent from
+   * the result; the result is sorted by (channel, version).
+   */
+  async getBlobs(threadId: string, checkpointNs: string, refs: Array<{ channel: string; version: string }>): Promise<BlobRecord[]> {
+    if (refs.length === 0) return [];
+    return this.run('getBlobs', async () => {
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ channel: string; version: string; type: string; blob: Uint8Array | null }>>(
+        this.sql.selectBlobs,
+        threadId,
+        checkpointNs,
+        refs.map((r) => r.channel),
+        refs.map((r) => String(r.version)),
+      );
+      return rows.map((r) => ({ channel: r.channel, version: r.version, type: r.type, bytes: r.blob ?? null }));
+    });
+  }
+
+  /**
+   * Checkpoints newest first (`checkpoint_id` descending, byte order). `threadId`/`checkpointNs`
+   * filter when given; `before` keeps ids strictly less; `filter` is JSONB containment
+   * (`metadata @> filter`, an empty filter does not filter); `limit` caps the count (negative
+   * counts as 0). Each checkpoint comes with blobs and writes as in {@link getTuple}, all in one
+   * query.
+   */
+  async list(query: ListQuery): Promise<ColdCheckpoint[]> {
+    let limit: number | undefined;
+    if (query.limit !== undefined && query.limit !== null && Number.isFinite(query.limit)) limit = Math.max(0, Math.trunc(query.limit));
+    if (limit === 0) return [];
+    const hasFilter = query.filter !== undefined && query.filter !== null && Object.keys(query.filter).length > 0;
+    return this.run('list', async () => {
+      const sql = this.sql.selectCheckpoints({
+        threadId: query.threadId,
+        checkpointNs: query.checkpointNs,
+        before: query.before,
+        filterJson: hasFilter ? JSON.stringify(query.filter) : undefined,
+        limit,
+      });
+      const rows = await this.prisma.$queryRawUnsafe<CheckpointSqlRow[]>(sql.text, ...sql.values);
+      return rows.map(toColdCheckpoint);
+    });
+  }
+
+  /** Greatest `checkpoint_id` (byte order) stored for (thread, ns), or undefined. Served by the primary key. */
+  async latestCheckpointId(threadId: string, checkpointNs: string): Promise<string | undefined> {
+    return this.run('latestCheckpointId', async () => {
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ checkpoint_id: string }>>(this.sql.latestCheckpointId, threadId, checkpointNs);
+      return rows[0]?.checkpoint_id;
+    });
+  }
+
+  /** Current tombstone epoch of each thread (0 when never deleted). One query; every input thread is a key. */
+  async readThreadEpochs(threadIds: string[]): Promise<Map<string, number>> {
+    const epochs = new Map<string, number>(threadIds.map((t) => [t, 0]));
+    if (threadIds.length === 0) return epochs;
+    return this.run('readThreadEpochs', async () => {
+      const rows = await this.prisma.$queryRawUnsafe<Array<{ thread_id: string; epoch: bigint | number }>>(this.sql.selectEpochs, [...new Set(threadIds)]);
+      for (const row of rows) epochs.set(row.thread_id, Number(row.epoch));
+      return epochs;
+    });
+  }
+
+  /**
+   * Copies one migration batch in one transaction:
+   * 1. takes `pg_advisory_xact_lock_shared(<schema key>, hashtext(thread_id))` for every thread of
+   *    the batch, in ascending key order (no lock-order cycles between batches);
+   * 2. re-reads the threads' tombstone epochs — under the shared lock no deleteThread of these
+   *    threads can be in flight, so the epoch read is final for this transaction; threads whose
+   *    epoch differs from `expectedEpochs` (missing = 0) were deleted after the batch was read and
+   *    are skipped entirely (none of their rows written: no resurrection);
+   * 3. multi-row `INSERT ... SELECT FROM unnest(...)` per table, in bounded chunks:
+   *    checkpoints upsert (checkpoint, metadata, parent_checkpoint_id updated); blobs first wins;
+   *    writes with idx >= 0 first wins, idx < 0 (special channels) latest wins.
+   * Duplicate keys inside the batch follow the same rules. Idempotent: running the same batch
+   * again leaves the same rows.
+   */
+  async writeMigrationBatch(batch: MigrationBatch, expectedEpochs: Map<string, number>): Promise<MigrationBatchResult> {
+    const threads = batchThreads(batch);
+    if (threads.length === 0) return { writtenThreads: [], skippedThreads: [] };
+    return this.run('writeMigrationBatch', () =>
+      this.prisma.$transaction(
+        async (tx: PrismaLikeClient) => {
+          await tx.$queryRawUnsafe(this.sql.lockThreadsShared, this.lockNamespace, threads);
+          const rows = await tx.$queryRawUnsafe<Array<{ thread_id: string; epoch: bigint | number }>>(this.sql.selectEpochs, threads);
+          const current = new Map(rows.map((r) => [r.thread_id, Number(r.epoch)]));
+          const skipped = new Set(threads.filter((t) => (current.get(t) ?? 0) !== (expectedEpochs.get(t) ?? 0)));
+          const prepared = prepareBatch(batch, skipped);
+          await this.insertPrepared(tx, prepared);
+          return { writtenThreads: prepared.threads, skippedThreads: [...skipped].sort(compareStrings) };
+        },
+        this.transactionOptions(),
+      ),
+    );
+  }
+
+  private async insertPrepared(tx: PrismaLikeClient, prepared: PreparedBatch): Promise<void> {
+    for (const chunk of chunkRows(prepared.checkpoints, (r) => r.checkpointJson.length + r.metadataJson.length)) {
+      await tx.$executeRawUnsafe(
+        this.sql.upsertCheckpoints,
+        chunk.map((r) => r.threadId),
+        chunk.map((r) => r.checkpointNs),
+        chunk.map((r) => r.checkpointId),
+        chunk.map((r) => r.parentCheckpointId ?? null),
+        chunk.map((r) => r.checkpointJson),
+        chunk.map((r) => r.metadataJson),
+      );
+    }
+    for (const chunk of chunkRows(prepared.blobs, (r) => byteLength(r.bytes))) {
+      await tx.$executeRawUnsafe(
+        this.sql.insertBlobs,
+        chunk.map((r) => r.threadId),
+        chunk.map((r) => r.checkpointNs),
+        chunk.map((r) => r.channel),
+        chunk.map((r) => String(r.version)),
+        chunk.map((r) => r.type),
+        chunk.map((r) => toBase64(r.bytes)),
+      );
+    }
+    for (const [statement, writes] of [
+      [this.sql.insertWrites, prepared.insertWrites],
+      [this.sql.upsertWrites, prepared.upsertWrites],
+    ] as const) {
+      for (const chunk of chunkRows(writes, (r) => byteLength(r.bytes))) {
+        await tx.$executeRawUnsafe(
+          statement,
+          chunk.map((r) => r.threadId),
+          chunk.map((r) => r.checkpointNs),
+          chunk.map((r) => r.checkpointId),
+          chunk.map((r) => r.taskId),
+          chunk.map((r) => r.idx),
+          chunk.map((r) => r.channel),
+          chunk.map((r) => r.type),
+          chunk.map((r) => toBase64(r.bytes)),
+          chunk.map((r) => r.taskPath ?? ''),
+        );
+      }
+    }
+  }
+
+  /**
+   * Deletes a thread (all namespaces) in one transaction under
+   * `pg_advisory_xact_lock(<schema key>, hashtext(thread_id))` (exclusive): bumps its tombstone
+   * epoch (1 on first delete, then +1) and deletes its rows from checkpoints, blobs and writes.
+   * A migration batch holding the thread's shared lock finishes first; one that read the epoch
+   * before this delete skips the thread.
+   */
+  async deleteThread(threadId: string): Promise<void> {
+    await this.run('deleteThread', () =>
+      this.prisma.$transaction(
+        async (tx: PrismaLikeClient) => {
+          await tx.$queryRawUnsafe(this.sql.lockThreadExclusive, this.lockNamespace, threadId);
+          await tx.$queryRawUnsafe(this.sql.bumpTombstone, threadId);
+          await tx.$executeRawUnsafe(this.sql.deleteThreadWrites, threadId);
+          await tx.$executeRawUnsafe(this.sql.deleteThreadBlobs, threadId);
+          await tx.$executeRawUnsafe(this.sql.deleteThreadCheckpoints, threadId);
+        },
+        this.transactionOptions(),
+      ),
+    );
+  }
+
+  /**
+   * Row counts (exact `count(*)`: a full scan, meant for ops and cost measurement, not the
+   * request path) and on-disk bytes of the three tables, split into heap, indexes and TOAST.
+   */
+  async stats(): Promise<ColdTierStats> {
+    return this.run('stats', async () => {
+      const [counts] = await this.prisma.$queryRawUnsafe<Array<{ checkpoints: bigint; blobs: bigint; writes: bigint }>>(this.sql.counts);
+      const sizes = await this.prisma.$queryRawUnsafe<
+        Array<{ table_name: string; table_and_toast_bytes: bigint; index_bytes: bigint; toast_bytes: bigint; total_bytes: bigint }>
+      >(this.sql.sizes);
+      const tables: Record<string, TableSize> = {};
+      for (const name of COLD_TIER_TABLES) {
+        const row = sizes.find((s) => s.table_name === name);
+        const toastBytes = Number(row?.toast_bytes ?? 0);
+        tables[name] = {
+          tableBytes: Number(row?.table_and_toast_bytes ?? 0) - toastBytes,
+          indexBytes: Number(row?.index_bytes ?? 0),
+          toastBytes,
+          totalBytes: Number(row?.total_bytes ?? 0),
+        };
+      }
+      return {
+        checkpoints: Number(counts?.checkpoints ?? 0),
+        blobs: Number(counts?.blobs ?? 0),
+        writes: Number(counts?.writes ?? 0),
+        tables,
+      };
+    });
+  }
+
+  /** Test/ops helper: empties checkpoints, blobs, writes and tombstones (the schema and migrations stay). */
+  async truncateAll(): Promise<void> {
+    await this.run('truncateAll', () => this.prisma.$executeRawUnsafe(this.sql.truncateAll));
+  }
+
+  /**
+   * Options of our interactive transactions. READ COMMITTED explicitly, whatever the server's
+   * `default_transaction_isolation`: the epoch re-read after the lock statement must see a
+   * deleteThread that committed while we waited for the lock, i.e. take a fresh snapshot per
+   * statement. Under REPEATABLE READ the snapshot would predate the wait.
+   */
+  private transactionOptions() {
+    return { timeout: this.transactionTimeoutMs, maxWait: TRANSACTION_MAX_WAIT_MS, isolationLevel: 'ReadCommitted' as const };
+  }
+
+  /** Runs an operation, turning connection-level failures into StoreUnavailableError. */
+  private async run<T>(operation: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (error) {
+      throw toColdTierError(error, operation, this.databaseUrl);
+    }
+  }
+}
+
