@@ -405,9 +405,14 @@ export class ColdTierStore {
    *    checkpoints upsert (checkpoint, metadata, parent_checkpoint_id updated); blobs first wins;
    *    writes with idx >= 0 first wins, idx < 0 (special channels) latest wins.
    * Duplicate keys inside the batch follow the same rules. Idempotent: running the same batch
-   * again leaves the same rows.
+   * again leaves the same rows. `beforeCommit` runs inside the transaction after the inserts
+   * (fault-injection point for tests); throwing from it rolls everything back.
    */
-  async writeMigrationBatch(batch: MigrationBatch, expectedEpochs: Map<string, number>): Promise<MigrationBatchResult> {
+  async writeMigrationBatch(
+    batch: MigrationBatch,
+    expectedEpochs: Map<string, number>,
+    { beforeCommit }: { beforeCommit?: () => Promise<void> } = {},
+  ): Promise<MigrationBatchResult> {
     const threads = batchThreads(batch);
     if (threads.length === 0) return { writtenThreads: [], skippedThreads: [] };
     return this.run('writeMigrationBatch', () =>
@@ -419,6 +424,7 @@ export class ColdTierStore {
           const skipped = new Set(threads.filter((t) => (current.get(t) ?? 0) !== (expectedEpochs.get(t) ?? 0)));
           const prepared = prepareBatch(batch, skipped);
           await this.insertPrepared(tx, prepared);
+          await beforeCommit?.();
           return { writtenThreads: prepared.threads, skippedThreads: [...skipped].sort(compareStrings) };
         },
         this.transactionOptions(),

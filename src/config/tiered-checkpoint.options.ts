@@ -2,6 +2,8 @@ import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { noopMetrics, type CheckpointMetrics } from '../core/metrics.js';
+import type { MigrationStepHook } from '../tiering/migration.hooks.js';
 
 /**
  * The part of a Prisma client the cold tier uses, typed structurally so callers can pass
@@ -54,13 +56,16 @@ export interface TieredCheckpointOptions {
   clock?: Clock;
   /** Serializer for checkpoint parts. Default LangGraph's JsonPlusSerializer. */
   serde?: SerializerProtocol;
+  /** Where the saver reports reads, writes and migrations. Default: nowhere. */
+  metrics?: CheckpointMetrics;
+  /** Fault-injection hook called at each step of a migration batch (tests only). */
+  migrationStepHook?: MigrationStepHook;
 }
 
 /** Options after defaults have been applied and validated. */
-export type ResolvedTieredCheckpointOptions = Required<
-  Omit<TieredCheckpointOptions, 'redis' | 'prisma' | 'redisUrl' | 'databaseUrl' | 'serde'>
-> &
-  Pick<TieredCheckpointOptions, 'redis' | 'prisma' | 'redisUrl' | 'databaseUrl' | 'serde'>;
+type OptionalAfterResolve = 'redis' | 'prisma' | 'redisUrl' | 'databaseUrl' | 'serde' | 'migrationStepHook';
+export type ResolvedTieredCheckpointOptions = Required<Omit<TieredCheckpointOptions, OptionalAfterResolve>> &
+  Pick<TieredCheckpointOptions, OptionalAfterResolve>;
 
 const HOUR = 60 * 60 * 1000;
 
@@ -132,6 +137,7 @@ export function resolveOptions(
     maxPayloadBytes: options.maxPayloadBytes ?? DEFAULT_OPTIONS.maxPayloadBytes,
     maxMigrationLagMs: options.maxMigrationLagMs ?? DEFAULT_OPTIONS.maxMigrationLagMs,
     clock: options.clock ?? systemClock,
+    metrics: options.metrics ?? noopMetrics,
   };
 
   if (!SCHEMA_NAME.test(resolved.schema)) {

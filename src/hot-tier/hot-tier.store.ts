@@ -3,6 +3,7 @@ import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js'
 import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
 import { pack, unpack } from './record-codec.js';
 import {
+  ADOPT_BLOBS,
   DELETE_THREAD,
   EVICT_COPIED,
   FINISH_COPY,
@@ -81,7 +82,8 @@ type ScriptName =
   | 'tcDeleteThread'
   | 'tcLeaseAcquire'
   | 'tcLeaseRenew'
-  | 'tcLeaseRelease';
+  | 'tcLeaseRelease'
+  | 'tcAdoptBlobs';
 
 const SCRIPTS: Record<ScriptName, string> = {
   tcPutCheckpoint: PUT_CHECKPOINT,
@@ -94,6 +96,7 @@ const SCRIPTS: Record<ScriptName, string> = {
   tcLeaseAcquire: LEASE_ACQUIRE,
   tcLeaseRenew: LEASE_RENEW,
   tcLeaseRelease: LEASE_RELEASE,
+  tcAdoptBlobs: ADOPT_BLOBS,
 };
 
 type ScriptFn = (numKeys: number, ...args: Array<string | Buffer | number>) => Promise<any>;
@@ -270,8 +273,17 @@ export class HotTierStore {
     }
   }
 
-  /** Stores a checkpoint, its new channel values and its references in one script. */
-  async putCheckpoint(write: HotCheckpointWrite, now: number): Promise<void> {
+  /**
+   * Stores a checkpoint, its new channel values and its references in one script. When it
+   * references values Redis does not hold (history already migrated), `valuesFor` is asked for
+   * them and they are brought back into Redis (one more round trip, only then), so reads of this
+   * checkpoint stay hot.
+   */
+  async putCheckpoint(
+    write: HotCheckpointWrite,
+    now: number,
+    valuesFor?: (refs: Array<{ channel: string; version: string }>) => Promise<BlobRecord[]>,
+  ): Promise<void> {
     const { threadId, checkpointNs: ns, checkpointId: id } = write;
     const k = this.keys;
     const args: Array<string | Buffer | Uint8Array> = [
@@ -291,7 +303,13 @@ export class HotTierStore {
     }
     args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)));
     const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
-    await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)));
+    const [, coldJoined] = (await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)))) as [string, string];
+    const coldRefs = parseRefs(toStr(coldJoined));
+    if (coldRefs.length === 0 || !valuesFor) return;
+    const values = await valuesFor(coldRefs);
+    if (values.length === 0) return;
+    const adoptArgs = values.flatMap((b) => [blobField(b.channel, b.version), pack([b.type, b.bytes ?? EMPTY])]);
+    await this.run(() => this.scripted.tcAdoptBlobs(3, keys[2], keys[3], keys[4], ...adoptArgs));
   }
 
   /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
@@ -311,11 +329,13 @@ export class HotTierStore {
    * lets migration drop a drained thread from the index without missing a concurrent put.
    * Both commands go out back to back (one round trip on a single connection).
    */
-  private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<void> {
-    await this.run(async () => {
-      const [score] = await Promise.all([script(), this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId)]);
+  private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<unknown> {
+    return this.run(async () => {
+      const [reply] = await Promise.all([script(), this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId)]);
+      const score = Number(Array.isArray(reply) ? reply[0] : reply);
       // An entry that had been copied and changed again keeps its original age: index that age.
-      if (Number(score) < now) await this.client.zadd(this.keys.threadsByAge, 'LT', Number(score), threadId);
+      if (score < now) await this.client.zadd(this.keys.threadsByAge, 'LT', score, threadId);
+      return reply;
     });
   }
 

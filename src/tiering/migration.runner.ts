@@ -100,19 +100,29 @@ export class MigrationRunner {
         report.backlogRemaining = true;
         return;
       }
+      const batchNo = report.batches + 1;
+      const hook = this.options.migrationStepHook;
       // Epochs first: a delete that lands after this read is caught by the transaction.
       const epochs = await this.cold.readThreadEpochs(threads);
       const entries = await this.readBatch(threads, cutoff, batchSize);
+      await hook?.('after-read', batchNo);
       const { batch, bytes } = this.toBatch(entries);
-      const { writtenThreads, skippedThreads } = await this.cold.writeMigrationBatch(batch, epochs);
+      const { skippedThreads } = await this.cold.writeMigrationBatch(batch, epochs, {
+        beforeCommit: hook ? async () => hook('in-transaction', batchNo) : undefined,
+      });
+      await hook?.('after-commit', batchNo);
       report.threadsSkippedDeleted += skippedThreads.length;
 
-      const written = new Set(writtenThreads);
+      const skipped = new Set(skippedThreads);
       const byThread = groupByThread(entries);
       // Every thread the index named is finished, even with no entries: that re-indexes a
-      // thread whose index score was stale, so the loop cannot spin on it.
+      // thread whose index score was stale (or cleans entries that hold no data), so the loop
+      // cannot spin on it. Threads deleted meanwhile only get re-indexed.
+      let finishedThreads = 0;
       for (const threadId of threads) {
-        const threadEntries = written.has(threadId) ? (byThread.get(threadId) ?? []) : [];
+        if (finishedThreads === 1) await hook?.('mid-cleanup', batchNo);
+        finishedThreads += 1;
+        const threadEntries = skipped.has(threadId) ? [] : (byThread.get(threadId) ?? []);
         const coldMax = new Map<string, string>();
         for (const e of threadEntries) {
           if (!e.checkpoint) continue;

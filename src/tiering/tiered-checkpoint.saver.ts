@@ -12,7 +12,8 @@ import { ColdTierStore } from '../cold-tier/cold-tier.store.js';
 import { nextChannelVersion } from '../core/channel-versions.js';
 import { readListAddress, readThreadAddress, requireId } from '../core/checkpoint-config.js';
 import type { CheckpointKey, WriteRecord } from '../core/records.js';
-import { InvalidCheckpointConfigError, InvalidWritesError } from '../errors/tiered-checkpoint.errors.js';
+import type { AnsweringTier } from '../core/metrics.js';
+import { InvalidCheckpointConfigError, InvalidWritesError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
 import { HotTierStore, type HotLookup } from '../hot-tier/hot-tier.store.js';
 import { resolveOptions, type ResolvedTieredCheckpointOptions, type TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import { MigrationRunner, type MigrationReport } from './migration.runner.js';
@@ -82,7 +83,15 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
 
   /** Runs one migration pass (copy, then evict) now, or as of `now` (ms) for tests. */
   async migrate({ now }: { now?: number } = {}): Promise<MigrationReport> {
-    return this.migration.run({ now });
+    const started = performance.now();
+    try {
+      const report = await this.migration.run({ now });
+      this.options.metrics.migrationRun(report, (performance.now() - started) / 1000);
+      return report;
+    } catch (error) {
+      this.options.metrics.migrationFailed(error);
+      throw error;
+    }
   }
 
   async stats(): Promise<TierStats> {
@@ -110,11 +119,28 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     // The contract: no thread, no checkpoint (not an error, unlike writes).
     if (config?.configurable?.thread_id === undefined) return undefined;
     const { threadId, checkpointNs, checkpointId } = readThreadAddress(config, 'getTuple');
-    const hot = await this.hot.getTuple(threadId, checkpointNs, checkpointId);
-    const found = await this.resolveLookup(threadId, checkpointNs, checkpointId, hot);
-    if (!found) return undefined;
-    await this.applyPendingSends([found]);
-    return found.tuple;
+    const started = performance.now();
+    let tier: AnsweringTier = 'none';
+    try {
+      let found: KeyedTuple | undefined;
+      try {
+        const hot = await this.hot.getTuple(threadId, checkpointNs, checkpointId);
+        ({ found, tier } = await this.resolveLookup(threadId, checkpointNs, checkpointId, hot));
+      } catch (error) {
+        // Redis down: a checkpoint named by id that already lives in PostgreSQL stays readable
+        // (without late writes Redis may hold). "Latest" cannot be answered without Redis.
+        if (!(error instanceof StoreUnavailableError && error.store === 'redis' && checkpointId !== undefined)) throw error;
+        const cold = await this.cold.getTuple(threadId, checkpointNs, checkpointId);
+        if (!cold) throw error;
+        found = { ...cold, tuple: await this.codec.decodeCold(cold, cold.writes) };
+        tier = 'cold';
+      }
+      if (!found) return undefined;
+      await this.applyPendingSends([found]);
+      return found.tuple;
+    } finally {
+      this.options.metrics.read('getTuple', tier, (performance.now() - started) / 1000);
+    }
   }
 
   /**
@@ -122,22 +148,29 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
    * PostgreSQL cannot hold a newer one — the cold high-water mark says so — otherwise PostgreSQL
    * is asked, and late writes Redis holds for a cold checkpoint are merged in.
    */
-  private async resolveLookup(threadId: string, checkpointNs: string, checkpointId: string | undefined, hot: HotLookup): Promise<KeyedTuple | undefined> {
+  private async resolveLookup(
+    threadId: string,
+    checkpointNs: string,
+    checkpointId: string | undefined,
+    hot: HotLookup,
+  ): Promise<{ found?: KeyedTuple; tier: AnsweringTier }> {
+    const hotKey = { threadId, checkpointNs, checkpointId: hot.checkpointId! };
     const hotAnswers = hot.checkpoint && (checkpointId !== undefined || hot.coldMax === undefined || hot.checkpointId! >= hot.coldMax);
-    if (hotAnswers) return this.fromHot({ threadId, checkpointNs, checkpointId: hot.checkpointId! }, hot);
+    if (hotAnswers) return this.fromHot(hotKey, hot);
 
     const cold = await this.cold.getTuple(threadId, checkpointNs, checkpointId);
-    if (!cold) return hot.checkpoint ? this.fromHot({ threadId, checkpointNs, checkpointId: hot.checkpointId! }, hot) : undefined;
-    if (hot.checkpoint && hot.checkpointId! >= cold.checkpointId) return this.fromHot({ threadId, checkpointNs, checkpointId: hot.checkpointId! }, hot);
+    if (!cold) return hot.checkpoint ? { ...(await this.fromHot(hotKey, hot)), tier: 'both' } : { tier: 'none' };
+    if (hot.checkpoint && hot.checkpointId! >= cold.checkpointId) return { ...(await this.fromHot(hotKey, hot)), tier: 'both' };
     const lateWrites = checkpointId !== undefined ? hot.writes : (await this.hot.getWrites([cold]))[0];
-    return { ...cold, tuple: await this.codec.decodeCold(cold, mergeWrites(cold.writes, lateWrites)) };
+    return { found: { ...cold, tuple: await this.codec.decodeCold(cold, mergeWrites(cold.writes, lateWrites)) }, tier: 'cold' };
   }
 
-  private async fromHot(key: CheckpointKey, hot: HotLookup): Promise<KeyedTuple> {
+  private async fromHot(key: CheckpointKey, hot: HotLookup): Promise<{ found: KeyedTuple; tier: AnsweringTier }> {
     const checkpoint = hot.checkpoint!;
     // Values written before the thread's history migrated live in PostgreSQL only.
-    const coldBlobs = checkpoint.coldRefs.length > 0 ? await this.cold.getBlobs(key.threadId, key.checkpointNs, checkpoint.coldRefs) : [];
-    return { ...key, tuple: await this.codec.decodeHot(key, checkpoint, sortWrites(hot.writes), coldBlobs) };
+    const needsCold = checkpoint.coldRefs.length > 0;
+    const coldBlobs = needsCold ? await this.cold.getBlobs(key.threadId, key.checkpointNs, checkpoint.coldRefs) : [];
+    return { found: { ...key, tuple: await this.codec.decodeHot(key, checkpoint, sortWrites(hot.writes), coldBlobs) }, tier: needsCold ? 'both' : 'hot' };
   }
 
   /** Pre-v4 checkpoints read pending sends from their parent's writes (both tiers). */
@@ -159,6 +192,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
       throw new InvalidCheckpointConfigError(`list: limit must be a non-negative integer, got ${String(limit)}.`);
     }
     if (limit === 0) return;
+    const started = performance.now();
     const activeFilter = filter && Object.keys(filter).length > 0 ? filter : undefined;
     const matches = (t: KeyedTuple) => (!activeFilter || jsonContains(t.tuple.metadata, activeFilter)) && (checkpointId === undefined || t.checkpointId === checkpointId);
 
@@ -174,10 +208,12 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
       const coldTuples = await Promise.all(coldOnly.map(async (row, i) => ({ ...row, tuple: await this.codec.decodeCold(row, mergeWrites(row.writes, lateWrites[i])) })));
       const merged = mergeNewestFirst(hotTuples, coldTuples, limit);
       await this.applyPendingSends(merged);
+      this.options.metrics.read('list', hotTuples.length === 0 ? 'cold' : 'both', (performance.now() - started) / 1000);
       for (const item of merged) yield item.tuple;
       return;
     }
     await this.applyPendingSends(page);
+    this.options.metrics.read('list', 'hot', (performance.now() - started) / 1000);
     for (const item of page) yield item.tuple;
   }
 
@@ -203,7 +239,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
       for (let i = 0; i < ids.length; i += 1) {
         // Evicted between the index read and the load: the cold side of the merge has it.
         if (!found[i].checkpoint) continue;
-        out.push(await this.fromHot({ threadId, checkpointNs: ns, checkpointId: ids[i] }, found[i]));
+        out.push((await this.fromHot({ threadId, checkpointNs: ns, checkpointId: ids[i] }, found[i])).found);
       }
     }
     return out;
@@ -213,8 +249,15 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     const { threadId, checkpointNs, checkpointId: parentId } = readThreadAddress(config, 'put');
     const checkpointId = requireId('checkpoint.id', checkpoint?.id, 'put');
     const key = { threadId, checkpointNs, checkpointId };
-    const write = await this.codec.encodePut(key, parentId, checkpoint, metadata, newVersions ?? {});
-    await this.hot.putCheckpoint(write, this.options.clock.now());
+    const started = performance.now();
+    let ok = false;
+    try {
+      const write = await this.codec.encodePut(key, parentId, checkpoint, metadata, newVersions ?? {});
+      await this.hot.putCheckpoint(write, this.options.clock.now(), (refs) => this.codec.encodeCarriedValues(checkpoint, refs));
+      ok = true;
+    } finally {
+      this.options.metrics.write('put', (performance.now() - started) / 1000, ok);
+    }
     return { configurable: { thread_id: threadId, checkpoint_ns: checkpointNs, checkpoint_id: checkpointId } };
   }
 
@@ -230,8 +273,15 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     for (const w of writes) {
       if (!Array.isArray(w) || typeof w[0] !== 'string' || w[0] === '') throw new InvalidWritesError('putWrites: each write must be a [channel, value] pair with a non-empty channel name.');
     }
-    const records: WriteRecord[] = await this.codec.encodeWrites(writes, taskId, taskPath ?? '');
-    await this.hot.putWrites({ threadId, checkpointNs, checkpointId }, records, this.options.clock.now());
+    const started = performance.now();
+    let ok = false;
+    try {
+      const records: WriteRecord[] = await this.codec.encodeWrites(writes, taskId, taskPath ?? '');
+      await this.hot.putWrites({ threadId, checkpointNs, checkpointId }, records, this.options.clock.now());
+      ok = true;
+    } finally {
+      this.options.metrics.write('putWrites', (performance.now() - started) / 1000, ok);
+    }
   }
 
   /**

@@ -149,6 +149,29 @@ describe('TieredCheckpointSaver on real Redis and PostgreSQL', () => {
     expect((await saver.getTuple(s1.config))?.checkpoint.channel_values).toEqual({ big: 'written-once', n: 1 });
   });
 
+  it('brings values a resumed thread still references back into Redis, so its reads stay hot', async () => {
+    const s1 = await step(thread('t11'), undefined, { topic: 'kept-from-before', n: 1 }, 0);
+    clock.advance(3 * WINDOW);
+    await saver.migrate();
+    // Only `n` changes after the resume; `topic` was written before the history migrated.
+    const s2 = await step(s1.config, s1.checkpoint, { n: 2 }, 1);
+    const s3 = await step(s2.config, s2.checkpoint, { n: 3 }, 2);
+    const calls = countColdCalls(stores.cold);
+    try {
+      expect((await saver.getTuple(thread('t11')))?.checkpoint.channel_values).toEqual({ topic: 'kept-from-before', n: 3 });
+      expect((await saver.getTuple(s2.config))?.checkpoint.channel_values).toEqual({ topic: 'kept-from-before', n: 2 });
+      expect((await all(thread('t11'), { limit: 2 })).map(idOf)).toEqual([s3.checkpoint.id, s2.checkpoint.id]);
+      expect(calls.total()).toBe(0);
+    } finally {
+      calls.restore();
+    }
+    // Migrating the resumed steps releases the adopted values again: nothing left but the mark.
+    clock.advance(3 * WINDOW);
+    await saver.migrate();
+    expect(await stores.countKeys(saver.options.keyPrefix)).toBe(1);
+    expect((await saver.getTuple(s2.config))?.checkpoint.channel_values).toEqual({ topic: 'kept-from-before', n: 2 });
+  });
+
   it('reads late writes to a cold checkpoint from both tiers and migrates them later', async () => {
     const s1 = await step(thread('t5'), undefined, { n: 1 }, 0);
     await saver.putWrites(s1.config, [['n', 'first']], 'task-a', '~0');
