@@ -273,17 +273,8 @@ export class HotTierStore {
     }
   }
 
-  /**
-   * Stores a checkpoint, its new channel values and its references in one script. When it
-   * references values Redis does not hold (history already migrated), `valuesFor` is asked for
-   * them and they are brought back into Redis (one more round trip, only then), so reads of this
-   * checkpoint stay hot.
-   */
-  async putCheckpoint(
-    write: HotCheckpointWrite,
-    now: number,
-    valuesFor?: (refs: Array<{ channel: string; version: string }>) => Promise<BlobRecord[]>,
-  ): Promise<void> {
+  /** Stores a checkpoint, its new channel values and its references in one script. */
+  async putCheckpoint(write: HotCheckpointWrite, now: number): Promise<void> {
     const { threadId, checkpointNs: ns, checkpointId: id } = write;
     const k = this.keys;
     const args: Array<string | Buffer | Uint8Array> = [
@@ -303,13 +294,21 @@ export class HotTierStore {
     }
     args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)));
     const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
-    const [, coldJoined] = (await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)))) as [string, string];
-    const coldRefs = parseRefs(toStr(coldJoined));
-    if (coldRefs.length === 0 || !valuesFor) return;
-    const values = await valuesFor(coldRefs);
-    if (values.length === 0) return;
-    const adoptArgs = values.flatMap((b) => [blobField(b.channel, b.version), pack([b.type, b.bytes ?? EMPTY])]);
-    await this.run(() => this.scripted.tcAdoptBlobs(3, keys[2], keys[3], keys[4], ...adoptArgs));
+    await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)));
+  }
+
+  /**
+   * Copies channel values that a hot checkpoint references but that live only in PostgreSQL
+   * (its thread resumed after the history migrated) into Redis, counted as references of that
+   * checkpoint. Later reads of it — and puts of its children, which reference the same values —
+   * are then answered by Redis alone. No-op if the checkpoint left Redis meanwhile.
+   */
+  async adoptBlobs(key: CheckpointKey, blobs: BlobRecord[]): Promise<number> {
+    if (blobs.length === 0) return 0;
+    const k = this.keys;
+    const args = blobs.flatMap((b) => [blobField(b.channel, b.version), pack([b.type, b.bytes ?? EMPTY])]);
+    const cpKey = k.checkpoint(key.threadId, key.checkpointNs, key.checkpointId);
+    return Number(await this.run(() => this.scripted.tcAdoptBlobs(3, cpKey, k.blobs(key.threadId, key.checkpointNs), k.blobRefs(key.threadId, key.checkpointNs), ...args)));
   }
 
   /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
@@ -329,13 +328,11 @@ export class HotTierStore {
    * lets migration drop a drained thread from the index without missing a concurrent put.
    * Both commands go out back to back (one round trip on a single connection).
    */
-  private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<unknown> {
-    return this.run(async () => {
-      const [reply] = await Promise.all([script(), this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId)]);
-      const score = Number(Array.isArray(reply) ? reply[0] : reply);
+  private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<void> {
+    await this.run(async () => {
+      const [score] = await Promise.all([script(), this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId)]);
       // An entry that had been copied and changed again keeps its original age: index that age.
-      if (score < now) await this.client.zadd(this.keys.threadsByAge, 'LT', score, threadId);
-      return reply;
+      if (Number(score) < now) await this.client.zadd(this.keys.threadsByAge, 'LT', Number(score), threadId);
     });
   }
 

@@ -78,7 +78,7 @@ end
  * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
  * ARGV: base, ns, checkpointId, now, skeleton, skeletonType, metadata, metadataType, parentId,
  *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs.
- * Returns { the entry's age score, the referenced fields Redis does not hold (joined by \1) }.
+ * Returns the entry's age score.
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
 local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -114,14 +114,14 @@ redis.call('HSET', KEYS[3], 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt',
   'parent', ARGV[9], 'refs', table.concat(counted, '\\1'), 'cold', table.concat(cold, '\\1'), 'ts', now)
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
-return { touchEntry(base, ns .. '\\0' .. id, now), table.concat(cold, '\\1') }
+return touchEntry(base, ns .. '\\0' .. id, now)
 `;
 
 /**
  * Brings channel values that live only in PostgreSQL back into Redis for a hot checkpoint that
  * references them (a thread resumed after its history migrated), so its reads stay hot. The
- * values come from the checkpoint being put, which carries them. Skipped if the checkpoint was
- * evicted meanwhile. KEYS: cp, blobs, brefs. ARGV: (field, packedValue) x n. Returns the count adopted.
+ * values were read from PostgreSQL by the first read of the checkpoint. Skipped if the
+ * checkpoint was evicted meanwhile. KEYS: cp, blobs, brefs. ARGV: (field, packedValue) x n. Returns the count adopted.
  */
 export const ADOPT_BLOBS = `${PRELUDE}
 if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end

@@ -170,6 +170,8 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     // Values written before the thread's history migrated live in PostgreSQL only.
     const needsCold = checkpoint.coldRefs.length > 0;
     const coldBlobs = needsCold ? await this.cold.getBlobs(key.threadId, key.checkpointNs, checkpoint.coldRefs) : [];
+    // Read repair: the next reads of this checkpoint, and its children's, stay in Redis.
+    if (coldBlobs.length > 0) await this.hot.adoptBlobs(key, coldBlobs);
     return { found: { ...key, tuple: await this.codec.decodeHot(key, checkpoint, sortWrites(hot.writes), coldBlobs) }, tier: needsCold ? 'both' : 'hot' };
   }
 
@@ -253,7 +255,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     let ok = false;
     try {
       const write = await this.codec.encodePut(key, parentId, checkpoint, metadata, newVersions ?? {});
-      await this.hot.putCheckpoint(write, this.options.clock.now(), (refs) => this.codec.encodeCarriedValues(checkpoint, refs));
+      await this.hot.putCheckpoint(write, this.options.clock.now());
       ok = true;
     } finally {
       this.options.metrics.write('put', (performance.now() - started) / 1000, ok);

@@ -66,21 +66,6 @@ export class TupleCodec {
     return { ...key, skeleton: skeletonBytes, metadata: metadataBytes, parentCheckpointId, blobs, refs: [...refs.values()] };
   }
 
-  /**
-   * Values of the given (channel, version) refs that the checkpoint itself carries — the ones
-   * whose version is the checkpoint's current version of the channel.
-   */
-  async encodeCarriedValues(checkpoint: Checkpoint, refs: Array<{ channel: string; version: string }>): Promise<BlobRecord[]> {
-    const values = (checkpoint.channel_values ?? {}) as Record<string, unknown>;
-    const carried = refs.filter((r) => r.channel in values && String(checkpoint.channel_versions?.[r.channel]) === r.version);
-    return Promise.all(
-      carried.map(async (r) => {
-        const [type, bytes] = await this.serde.dumpsTyped(values[r.channel]);
-        return { ...r, type, bytes };
-      }),
-    );
-  }
-
   /** Serialized writes of one `putWrites` call, indexed as LangGraph's savers index them. */
   async encodeWrites(writes: PendingWrite[], taskId: string, taskPath: string): Promise<WriteRecord[]> {
     return Promise.all(
