@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js';
 import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
@@ -107,6 +108,14 @@ const EMPTY = Buffer.alloc(0);
 /** Eviction policies under which Redis may drop keys that are not yet safe in PostgreSQL. */
 const SAFE_EVICTION_POLICIES = new Set(['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
 
+/** What the data marker says about Redis keeping its data since this process started. */
+export interface RedisDataLossReport {
+  /** True once the marker was found missing or replaced: Redis restarted empty or was flushed. */
+  lost: boolean;
+  /** When this process first noticed (ms since epoch, wall clock). */
+  detectedAt?: number;
+}
+
 /** Redis settings that decide whether un-migrated data survives; reported by readiness. */
 export interface RedisServerReport {
   maxmemoryPolicy: string;
@@ -195,6 +204,8 @@ export class HotTierStore {
   readonly client: Redis | Cluster;
   private readonly ownsClient: boolean;
   private readonly scripted: Scripted;
+  private marker?: string;
+  private dataLossDetectedAt?: number;
 
   constructor(options: HotTierStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
@@ -231,6 +242,32 @@ export class HotTierStore {
       }
     }
     await this.ping();
+    await this.readMarker();
+  }
+
+  /** Takes the existing data marker, or writes one if Redis has none yet. */
+  private async readMarker(): Promise<void> {
+    const fresh = randomUUID();
+    await this.run(() => this.client.set(this.keys.dataMarker, fresh, 'NX'));
+    this.marker = (await this.run(() => this.client.get(this.keys.dataMarker))) ?? fresh;
+  }
+
+  /**
+   * Checks that Redis still holds the marker it had when this store connected. A missing or
+   * different marker means Redis lost its data (restarted without persistence, failed over to
+   * an empty replica, or was flushed): checkpoints not yet copied to PostgreSQL are gone. The
+   * loss stays reported for the life of this store; a new marker is written so a second loss
+   * is noticed too.
+   */
+  async checkDataLoss(): Promise<RedisDataLossReport> {
+    if (this.marker !== undefined) {
+      const current = await this.run(() => this.client.get(this.keys.dataMarker));
+      if (current !== this.marker) {
+        this.dataLossDetectedAt ??= Date.now();
+        await this.readMarker();
+      }
+    }
+    return { lost: this.dataLossDetectedAt !== undefined, detectedAt: this.dataLossDetectedAt };
   }
 
   /** Closes the client if this store created it. */

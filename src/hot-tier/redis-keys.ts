@@ -24,6 +24,7 @@
  * | `P:threads:age`          | ZSET | threads with uncopied entries, score = oldest entry (ms) |
  * | `P:threads:copied`       | ZSET | threads with copied, not yet evicted entries, score = oldest |
  * | `P:migration:lease`      | STR  | token of the replica currently migrating |
+ * | `P:meta:marker`          | STR  | random marker written at start; its loss means Redis lost its data |
  *
  * An *entry* is what migration moves as one unit: a checkpoint together with its pending writes
  * (or only writes, when they arrive for a checkpoint that already lives in PostgreSQL).
@@ -116,5 +117,9 @@ export class RedisKeys {
   }
   get migrationLease(): string {
     return `${this.prefix}:migration:lease`;
+  }
+  /** Written once; if it disappears, Redis restarted empty or was flushed. */
+  get dataMarker(): string {
+    return `${this.prefix}:meta:marker`;
   }
 }

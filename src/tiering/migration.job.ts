@@ -15,7 +15,13 @@ export interface MigrationStatus {
   lastReport?: MigrationReport;
   lastError?: { message: string; at: number };
   consecutiveFailures: number;
+  /** When the next retry after a failure is due (ms since epoch), if one is scheduled. */
+  retryAt?: number;
 }
+
+/** First retry after a failed run; doubles per consecutive failure up to {@link MAX_RETRY_DELAY_MS}. */
+export const FIRST_RETRY_DELAY_MS = 5_000;
+export const MAX_RETRY_DELAY_MS = 15 * 60_000;
 
 /**
  * The hourly `@Cron` job that moves aged checkpoints to PostgreSQL. Runs when the app imports
@@ -28,6 +34,9 @@ export class MigrationService implements OnApplicationBootstrap, BeforeApplicati
   private readonly logger = new Logger(MigrationService.name);
   private inFlight?: Promise<MigrationReport>;
   private status: MigrationStatus = { running: false, consecutiveFailures: 0 };
+  private retryTimer?: NodeJS.Timeout;
+  private stopped = false;
+  private dataLossLogged = false;
 
   constructor(
     @Inject(TieredCheckpointSaver) private readonly saver: TieredCheckpointSaver,
@@ -64,9 +73,10 @@ export class MigrationService implements OnApplicationBootstrap, BeforeApplicati
   runNow(): Promise<MigrationReport> {
     if (this.inFlight) return this.inFlight;
     this.status = { ...this.status, running: true };
-    const run = this.saver
-      .migrate()
+    const run = this.reportDataLoss()
+      .then(() => this.saver.migrate())
       .then((report) => {
+        this.clearRetry();
         this.status = { running: false, lastReport: report, consecutiveFailures: 0 };
         if (report.checkpointsCopied + report.writesCopied + report.entriesEvicted > 0 || report.backlogRemaining) {
           this.logger.log(
@@ -79,8 +89,12 @@ export class MigrationService implements OnApplicationBootstrap, BeforeApplicati
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message : String(error);
-        this.status = { ...this.status, running: false, lastError: { message, at: Date.now() }, consecutiveFailures: this.status.consecutiveFailures + 1 };
-        this.logger.error(`migration failed (${this.status.consecutiveFailures} in a row); nothing is lost, the next run retries: ${message}`);
+        const failures = this.status.consecutiveFailures + 1;
+        this.status = { ...this.status, running: false, lastError: { message, at: Date.now() }, consecutiveFailures: failures };
+        const delay = this.scheduleRetry(failures);
+        this.logger.error(
+          `migration failed (${failures} in a row); nothing was removed from Redis, retrying in ${Math.round(delay / 1000)} s: ${message}`,
+        );
         throw error;
       })
       .finally(() => {
@@ -90,12 +104,49 @@ export class MigrationService implements OnApplicationBootstrap, BeforeApplicati
     return run;
   }
 
+  /** Says loudly, once, that Redis lost data; migration itself carries on with what is left. */
+  private async reportDataLoss(): Promise<void> {
+    const loss = await this.saver.hot.checkDataLoss().catch(() => undefined);
+    if (loss?.lost && !this.dataLossLogged) {
+      this.dataLossLogged = true;
+      this.logger.error(
+        'Redis lost its data (restarted without persistence, failed over to an empty replica, or flushed): ' +
+          'checkpoints not yet copied to PostgreSQL are gone. Enable persistence or lower COPY_AFTER_HOURS.',
+      );
+    }
+  }
+
   getStatus(): MigrationStatus {
     return this.status;
   }
 
+  /**
+   * Retries a failed run with exponential backoff (5 s, 10 s, ... up to 15 min) instead of
+   * waiting for the next cron tick, so a backlog drains soon after PostgreSQL returns.
+   */
+  private scheduleRetry(failures: number): number {
+    const delay = Math.min(FIRST_RETRY_DELAY_MS * 2 ** (failures - 1), MAX_RETRY_DELAY_MS);
+    this.clearRetry();
+    if (this.stopped) return delay;
+    this.status.retryAt = Date.now() + delay;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = undefined;
+      void this.runNow().catch(() => undefined);
+    }, delay);
+    this.retryTimer.unref();
+    return delay;
+  }
+
+  private clearRetry(): void {
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = undefined;
+    delete this.status.retryAt;
+  }
+
   /** Lets a running batch finish (and release its lease) before the stores close. */
   async beforeApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    this.clearRetry();
     if (this.scheduler) {
       try {
         void this.scheduler.getCronJob(MIGRATION_JOB_NAME).stop();
