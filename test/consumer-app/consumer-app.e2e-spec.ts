@@ -16,7 +16,7 @@ function activeHandles(): Record<string, number> {
 
 async function post(base: string, path: string, body: unknown) {
   const res = await fetch(base + path, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
-  return { status: res.status, body: await res.json() };
+  return { status: res.status, body: (await res.json()) as { turns: string[]; count: number } };
 }
 
 describe('a consumer Nest app using the module', () => {
