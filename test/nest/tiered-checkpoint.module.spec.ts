@@ -62,6 +62,36 @@ describe('TieredCheckpointModule', () => {
     await ownRedis.quit();
   });
 
+  it('takes options from a class (useClass / useExisting) and can be global', async () => {
+    @Injectable()
+    class CheckpointerConfig {
+      create() {
+        return { redisUrl: REDIS_URL, databaseUrl: DATABASE_URL, schema, keyPrefix, migrationEnabled: false };
+      }
+    }
+    @Module({ imports: [TieredCheckpointModule.forRootAsync({ useClass: CheckpointerConfig, isGlobal: true })] })
+    class CheckpointerModule {}
+    // A feature module that does not import the checkpointer module: global makes it visible.
+    @Module({ providers: [AgentService], exports: [AgentService] })
+    class FeatureModule {}
+
+    const moduleRef = await Test.createTestingModule({ imports: [CheckpointerModule, FeatureModule] }).compile();
+    const app = moduleRef.createNestApplication({ logger: false });
+    await app.init();
+    expect(app.get(AgentService).saver.options).toMatchObject({ keyPrefix, schema, migrationEnabled: false });
+    await app.close();
+
+    @Module({ providers: [CheckpointerConfig], exports: [CheckpointerConfig] })
+    class ConfigHostModule {}
+    const existing = await Test.createTestingModule({
+      imports: [TieredCheckpointModule.forRootAsync({ imports: [ConfigHostModule], useExisting: CheckpointerConfig })],
+    }).compile();
+    const app2 = existing.createNestApplication({ logger: false });
+    await app2.init();
+    expect(app2.get(TieredCheckpointSaver).options.keyPrefix).toBe(keyPrefix);
+    await app2.close();
+  });
+
   it('refuses invalid options at boot, listing every problem', async () => {
     const boot = Test.createTestingModule({
       imports: [TieredCheckpointModule.forRoot({ redisUrl: 'ftp://x', databaseUrl: DATABASE_URL, hotWindowMs: -1 })],
