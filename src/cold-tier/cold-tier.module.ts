@@ -12,7 +12,7 @@ class ColdTierLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The PostgreSQL cold tier: provides a {@link ColdTierStore} with its migrations applied. */
+/** The PostgreSQL cold tier: provides the {@link ColdTierStore} (migrations applied at module init by the tiering module). */
 @Module({})
 export class ColdTierModule {
   /** `optionsModule` must export {@link TIERED_CHECKPOINT_RESOLVED_OPTIONS}. */
@@ -24,11 +24,7 @@ export class ColdTierModule {
         {
           provide: ColdTierStore,
           inject: [TIERED_CHECKPOINT_RESOLVED_OPTIONS],
-          useFactory: async (options: ResolvedTieredCheckpointOptions) => {
-            const store = new ColdTierStore({ prisma: options.prisma, databaseUrl: options.databaseUrl, schema: options.schema });
-            await store.setup();
-            return store;
-          },
+          useFactory: (options: ResolvedTieredCheckpointOptions) => new ColdTierStore({ prisma: options.prisma, databaseUrl: options.databaseUrl, schema: options.schema }),
         },
         ColdTierLifecycle,
       ],

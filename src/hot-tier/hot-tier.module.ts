@@ -3,7 +3,7 @@ import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoin
 import { TIERED_CHECKPOINT_RESOLVED_OPTIONS } from '../tiered-checkpoint.tokens.js';
 import { HotTierStore } from './hot-tier.store.js';
 
-/** Closes the Redis client at shutdown, after the migration job released its lease. */
+/** Closes the Redis client at shutdown, after the migration job released its lease (connecting is the tiering module's job). */
 @Injectable()
 class HotTierLifecycle implements OnApplicationShutdown {
   constructor(@Inject(HotTierStore) private readonly store: HotTierStore) {}
@@ -12,7 +12,7 @@ class HotTierLifecycle implements OnApplicationShutdown {
   }
 }
 
-/** The Redis hot tier: provides a connected {@link HotTierStore}. */
+/** The Redis hot tier: provides the {@link HotTierStore} (connected at module init by the tiering module). */
 @Module({})
 export class HotTierModule {
   /** `optionsModule` must export {@link TIERED_CHECKPOINT_RESOLVED_OPTIONS}. */
@@ -24,11 +24,7 @@ export class HotTierModule {
         {
           provide: HotTierStore,
           inject: [TIERED_CHECKPOINT_RESOLVED_OPTIONS],
-          useFactory: async (options: ResolvedTieredCheckpointOptions) => {
-            const store = new HotTierStore({ redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix });
-            await store.connect();
-            return store;
-          },
+          useFactory: (options: ResolvedTieredCheckpointOptions) => new HotTierStore({ redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix }),
         },
         HotTierLifecycle,
       ],
