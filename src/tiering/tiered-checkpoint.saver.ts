@@ -6,6 +6,7 @@ import {
   type CheckpointListOptions,
   type CheckpointMetadata,
   type CheckpointTuple,
+  type DeltaChannelHistory,
   type PendingWrite,
 } from '@langchain/langgraph-checkpoint';
 import { ColdTierStore } from '../cold-tier/cold-tier.store.js';
@@ -245,6 +246,54 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
       }
     }
     return out;
+  }
+
+  /**
+   * The base walk does one `getTuple` per ancestor: on a long thread whose history crossed into
+   * PostgreSQL that is one PostgreSQL query per step. Here the ancestors come from one `list`
+   * of the namespace (a bounded number of round trips in each tier, whatever the chain length)
+   * and the same walk runs in memory, with the base implementation's exact semantics: parents
+   * only (forks off the path do not contribute), writes per channel in `writesSortKey` order,
+   * stopping per channel at the nearest ancestor that stores a value.
+   */
+  override async getDeltaChannelHistory(options: { config: RunnableConfig; channels: string[] }): Promise<Record<string, DeltaChannelHistory>> {
+    const { config, channels } = options;
+    if (channels.length === 0) return {};
+    const target = await this.getTuple(config);
+    const collected = new Map<string, Array<[string, string, unknown]>>(channels.map((ch) => [ch, []]));
+    const seeds = new Map<string, unknown>();
+    const parentId = target?.parentConfig?.configurable?.checkpoint_id as string | undefined;
+    if (target && parentId !== undefined) {
+      const { thread_id, checkpoint_ns } = target.config.configurable!;
+      const ancestors = new Map<string, CheckpointTuple>();
+      for await (const t of this.list({ configurable: { thread_id, checkpoint_ns } }, { before: target.config })) {
+        ancestors.set(t.config.configurable!.checkpoint_id as string, t);
+      }
+      const remaining = new Set(channels);
+      let cursor: string | undefined = parentId;
+      while (cursor !== undefined && remaining.size > 0) {
+        const tuple = ancestors.get(cursor);
+        if (!tuple) break;
+        const perChannel = new Map<string, Array<[string, string, unknown]>>();
+        for (const write of tuple.pendingWrites ?? []) {
+          if (remaining.has(write[1])) perChannel.set(write[1], [...(perChannel.get(write[1]) ?? []), write]);
+        }
+        // Newest ancestor first while walking; each block reversed so the final reverse restores order.
+        for (const [ch, block] of perChannel) collected.get(ch)!.push(...[...block].reverse());
+        for (const ch of [...remaining]) {
+          if (Object.prototype.hasOwnProperty.call(tuple.checkpoint.channel_values, ch)) {
+            seeds.set(ch, tuple.checkpoint.channel_values[ch]);
+            remaining.delete(ch);
+          }
+        }
+        cursor = tuple.parentConfig?.configurable?.checkpoint_id as string | undefined;
+      }
+    }
+    const result: Record<string, DeltaChannelHistory> = {};
+    for (const ch of channels) {
+      result[ch] = { writes: [...collected.get(ch)!].reverse(), ...(seeds.has(ch) ? { seed: seeds.get(ch) } : {}) } as DeltaChannelHistory;
+    }
+    return result;
   }
 
   async put(config: RunnableConfig, checkpoint: Checkpoint, metadata: CheckpointMetadata, newVersions: ChannelVersions): Promise<RunnableConfig> {
