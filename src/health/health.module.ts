@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
+import { MigrationHealthIndicator } from './migration.health.js';
 import { PostgresHealthIndicator } from './postgres.health.js';
 import { RedisHealthIndicator } from './redis.health.js';
 
@@ -16,16 +17,23 @@ export const REDIS_HEALTH_TARGET = Symbol('REDIS_HEALTH_TARGET');
 export const POSTGRES_HEALTH_TARGET = Symbol('POSTGRES_HEALTH_TARGET');
 
 /**
+ * Injection token of what a migration-lag readiness check reads ({@link MigrationHealthTarget}).
+ * An app binds it to its saver, e.g. `{ provide: MIGRATION_HEALTH_TARGET, useExisting: TieredCheckpointSaver }`.
+ */
+export const MIGRATION_HEALTH_TARGET = Symbol('MIGRATION_HEALTH_TARGET');
+
+/**
  * Provides the tiered checkpointer's terminus indicators. Like terminus's own indicators they
  * take the store to check as an argument, so this module imports no store and the app's
  * controller decides what it checks (a library ships no controllers).
  */
 @Module({
   imports: [TerminusModule],
-  providers: [RedisHealthIndicator, PostgresHealthIndicator],
-  exports: [RedisHealthIndicator, PostgresHealthIndicator],
+  providers: [RedisHealthIndicator, PostgresHealthIndicator, MigrationHealthIndicator],
+  exports: [RedisHealthIndicator, PostgresHealthIndicator, MigrationHealthIndicator],
 })
 export class HealthModule {}
 
 export type { RedisHealthTarget, RedisServerInspection, RedisHealthCheckOptions } from './redis.health.js';
 export type { PostgresHealthTarget, PostgresHealthCheckOptions } from './postgres.health.js';
+export type { MigrationHealthTarget, MigrationHealthCheckOptions, MigrationStatusSource, MigrationBacklog } from './migration.health.js';

@@ -20,6 +20,11 @@ export interface RedisHealthTarget {
   ping(): Promise<void>;
   /** Optional: reads the server configuration that decides whether data can be lost. */
   inspectServer?(): Promise<RedisServerInspection>;
+  /**
+   * Optional: whether Redis lost its data since the target connected (`HotTierStore`'s data
+   * marker). `detectedAt` is when the loss was first noticed (ms since epoch).
+   */
+  checkDataLoss?(): Promise<{ lost: boolean; detectedAt?: number }>;
 }
 
 /** Options of {@link RedisHealthIndicator.isHealthy}. */
@@ -44,6 +49,11 @@ const message = (error: unknown) => (error instanceof Error ? error.message : St
  *   timeout;
  * - `down` when the eviction policy can drop our keys: Redis may then silently lose
  *   checkpoints that exist nowhere else (invariant 1), which is worse than not serving;
+ * - `up` with `dataLoss: { detectedAt }` (ISO time) and a `warning` when the target reports
+ *   that Redis lost its data (restarted empty, failed over to an empty replica, flushed):
+ *   what was not yet copied is gone, but the service serves correctly from what remains, so
+ *   taking it out of rotation would help nobody; the loss is reported, not hidden, and stays
+ *   reported for the life of the process;
  * - `up` with a `warning` when persistence is off (a Redis restart loses what has not been
  *   copied to PostgreSQL yet; serving is still correct), or when the policy or the whole
  *   inspection could not be read (managed Redis often disables `CONFIG`; the ping answered,
@@ -70,16 +80,19 @@ export class RedisHealthIndicator {
           const started = performance.now();
           await target.ping();
           const latencyMs = round(performance.now() - started);
-          if (typeof target.inspectServer !== 'function') return { latencyMs };
+          const warnings: string[] = [];
+          const loss = await this.dataLoss(target, warnings);
+          const withWarnings = <T extends object>(details: T) => (warnings.length > 0 ? { ...details, warning: warnings.join(' ') } : details);
+          if (typeof target.inspectServer !== 'function') return withWarnings({ latencyMs, ...loss });
           let inspection: RedisServerInspection;
           try {
             inspection = await target.inspectServer();
           } catch (error) {
-            return { latencyMs, warning: `could not inspect the Redis configuration (${message(error)}); eviction policy and persistence are unknown` };
+            warnings.push(`could not inspect the Redis configuration (${message(error)}); eviction policy and persistence are unknown`);
+            return withWarnings({ latencyMs, ...loss });
           }
           const { maxmemoryPolicy, evictionCanDropKeys, persistence } = inspection;
-          const details = { latencyMs, maxmemoryPolicy, evictionCanDropKeys, persistence: { rdb: persistence.rdb, aof: persistence.aof } };
-          const warnings: string[] = [];
+          const details = { latencyMs, maxmemoryPolicy, evictionCanDropKeys, persistence: { rdb: persistence.rdb, aof: persistence.aof }, ...loss };
           if (!persistence.rdb && !persistence.aof) {
             warnings.push(
               'Redis persistence is off (no RDB snapshots, no AOF): a Redis restart loses every checkpoint not yet copied ' +
@@ -89,7 +102,7 @@ export class RedisHealthIndicator {
           if (maxmemoryPolicy === 'unknown') {
             warnings.push('Redis maxmemory-policy could not be read (CONFIG disabled?): make sure it is noeviction.');
           }
-          return warnings.length > 0 ? { ...details, warning: warnings.join(' ') } : details;
+          return withWarnings(details);
         })
         .withTimeout(options.timeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS);
 
@@ -107,5 +120,25 @@ export class RedisHealthIndicator {
       // Only reachable through a bad option (e.g. a negative timeout): still a report, not a throw.
       return session.down({ message: message(error) });
     }
+  }
+
+  /** `{ dataLoss: { detectedAt } }` when the target reports a loss, else `{}`; adds the warning. */
+  private async dataLoss(target: RedisHealthTarget, warnings: string[]): Promise<{ dataLoss?: { detectedAt: string | null } }> {
+    if (typeof target.checkDataLoss !== 'function') return {};
+    let report: { lost: boolean; detectedAt?: number };
+    try {
+      report = await target.checkDataLoss();
+    } catch (error) {
+      warnings.push(`could not check whether Redis lost data (${message(error)})`);
+      return {};
+    }
+    if (!report.lost) return {};
+    const detectedAt = report.detectedAt !== undefined ? new Date(report.detectedAt).toISOString() : null;
+    warnings.push(
+      `Redis lost its data (detected ${detectedAt ?? 'earlier'}: restarted without persistence, failed over to an empty ` +
+        'replica, or flushed): checkpoints not yet copied to PostgreSQL are gone; the rest is served as usual. Enable ' +
+        'persistence or lower COPY_AFTER_HOURS.',
+    );
+    return { dataLoss: { detectedAt } };
   }
 }

@@ -3,11 +3,17 @@ import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
 import { CHECKPOINTER_CONFIG, ServiceConfigModule, type ServiceConfigModuleOptions } from '../config/service.config.js';
 import type { TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
-import { HealthModule, POSTGRES_HEALTH_TARGET, REDIS_HEALTH_TARGET } from '../health/health.module.js';
+import { HealthModule, MIGRATION_HEALTH_TARGET, POSTGRES_HEALTH_TARGET, REDIS_HEALTH_TARGET } from '../health/health.module.js';
 import { ColdTierStore } from '../cold-tier/cold-tier.store.js';
 import { HotTierStore } from '../hot-tier/hot-tier.store.js';
 import { TieredCheckpointModule } from '../tiered-checkpoint.module.js';
 import { HealthController } from './health.controller.js';
+import { MetricsController } from './metrics/metrics.controller.js';
+import { MetricsModule } from './metrics/metrics.module.js';
+import { MetricsStateBinding } from './metrics/metrics-state.binding.js';
+import { PrometheusCheckpointMetrics } from './metrics/prometheus-metrics.js';
+import { StoreConfigWarning } from './store-config.warning.js';
+import { TieredCheckpointSaver } from '../tiering/tiered-checkpoint.saver.js';
 
 /** Options of {@link AppModule.forRoot}. */
 export type AppModuleOptions = ServiceConfigModuleOptions;
@@ -15,7 +21,11 @@ export type AppModuleOptions = ServiceConfigModuleOptions;
 /**
  * Composition root of the standalone service (not part of the library's public API): the
  * validated environment, the scheduler the migration job registers with, the checkpointer
- * built from the `checkpointer` namespace, and the health probes.
+ * built from the `checkpointer` namespace with Prometheus metrics plugged in, the health
+ * probes, `GET /metrics`, and the start-up warning about an unsafe Redis configuration.
+ *
+ * prom-client is used here only: the library reports through its `CheckpointMetrics`
+ * interface and depends on no metrics client.
  *
  * A dynamic module rather than a static one so tests can boot it with an environment of their
  * own (`AppModule.forRoot({ env })`) instead of mutating `process.env`.
@@ -30,17 +40,23 @@ export class AppModule {
         ServiceConfigModule.forRoot(options),
         ScheduleModule.forRoot(),
         TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        MetricsModule,
         TieredCheckpointModule.forRootAsync({
-          inject: [CHECKPOINTER_CONFIG],
-          useFactory: (checkpointer: TieredCheckpointOptions) => checkpointer,
+          imports: [MetricsModule],
+          inject: [CHECKPOINTER_CONFIG, PrometheusCheckpointMetrics],
+          useFactory: (checkpointer: TieredCheckpointOptions, metrics: PrometheusCheckpointMetrics) => ({ ...checkpointer, metrics }),
         }),
         HealthModule,
       ],
-      controllers: [HealthController],
+      controllers: [HealthController, MetricsController],
       providers: [
-        // The readiness probe checks the very stores the saver uses.
+        // The readiness probe checks the very stores the saver uses, and measures lag with the
+        // saver's own clock and copy window.
         { provide: REDIS_HEALTH_TARGET, useExisting: HotTierStore },
         { provide: POSTGRES_HEALTH_TARGET, useExisting: ColdTierStore },
+        { provide: MIGRATION_HEALTH_TARGET, useExisting: TieredCheckpointSaver },
+        MetricsStateBinding,
+        StoreConfigWarning,
       ],
     };
   }
