@@ -35,6 +35,7 @@ export const SERVICE_ENV_DEFAULTS = {
   PORT: 3000,
   HOST: '0.0.0.0',
   LOG_LEVEL: 'log' as LogLevel,
+  LOG_FORMAT: 'json' as 'json' | 'text',
 } as const;
 
 /** One documented environment variable. */
@@ -68,6 +69,8 @@ export const ENV_VARIABLES: readonly EnvVariableSpec[] = [
   { name: 'PORT', description: 'HTTP port of the service', defaultValue: String(SERVICE_ENV_DEFAULTS.PORT) },
   { name: 'HOST', description: 'address the HTTP server binds to', defaultValue: SERVICE_ENV_DEFAULTS.HOST },
   { name: 'LOG_LEVEL', description: `lowest log level printed (${LOG_LEVELS.join(', ')})`, defaultValue: SERVICE_ENV_DEFAULTS.LOG_LEVEL },
+  { name: 'LOG_FORMAT', description: 'json (one object per line, for log shippers) or text', defaultValue: SERVICE_ENV_DEFAULTS.LOG_FORMAT },
+  { name: 'ADMIN_TOKEN', description: 'bearer token of the admin API (at least 16 characters); unset turns the admin API off', defaultValue: 'unset (admin API off)' },
 ];
 
 /**
@@ -92,6 +95,8 @@ export interface ValidatedEnv {
   PORT: number;
   HOST: string;
   LOG_LEVEL: LogLevel;
+  LOG_FORMAT: 'json' | 'text';
+  ADMIN_TOKEN?: string;
 }
 
 /**
@@ -184,6 +189,21 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     return level ?? SERVICE_ENV_DEFAULTS.LOG_LEVEL;
   };
 
+  const logFormat = (): 'json' | 'text' => {
+    const raw = text(env, 'LOG_FORMAT');
+    if (raw === undefined) return SERVICE_ENV_DEFAULTS.LOG_FORMAT;
+    if (raw === 'json' || raw === 'text') return raw;
+    problem('LOG_FORMAT', `LOG_FORMAT must be json or text: got "${raw}"`);
+    return SERVICE_ENV_DEFAULTS.LOG_FORMAT;
+  };
+
+  /** Never echoed: it is a secret. */
+  const adminToken = (): string | undefined => {
+    const raw = text(env, 'ADMIN_TOKEN');
+    if (raw !== undefined && raw.length < 16) problem('ADMIN_TOKEN', 'ADMIN_TOKEN must be at least 16 characters long (or unset to turn the admin API off)');
+    return raw;
+  };
+
   const values: ValidatedEnv = {
     REDIS_URL: required('REDIS_URL', 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
     DATABASE_URL: required('DATABASE_URL', 'a postgresql:// URL, e.g. postgresql://postgres@127.0.0.1:5432/test'),
@@ -201,6 +221,8 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     PORT: port(),
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
     LOG_LEVEL: logLevel(),
+    LOG_FORMAT: logFormat(),
+    ADMIN_TOKEN: adminToken(),
   };
   return { values, problems, reported };
 }

@@ -29,11 +29,15 @@ export interface ServiceSettings {
   host: string;
   /** Lowest level logged. Default `log` (`LOG_LEVEL`). */
   logLevel: LogLevel;
+  /** `json` (default) or `text` logs (`LOG_FORMAT`). */
+  logFormat: 'json' | 'text';
+  /** Bearer token of the admin API; undefined turns the admin API off (`ADMIN_TOKEN`). */
+  adminToken?: string;
 }
 
 /** Maps validated variables to {@link ServiceSettings}. */
 export function toServiceSettings(env: ValidatedEnv): ServiceSettings {
-  return { port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL };
+  return { port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, logFormat: env.LOG_FORMAT, adminToken: env.ADMIN_TOKEN };
 }
 
 /** The levels Nest prints for a minimum level: `warn` → warn, error, fatal. */

@@ -1,4 +1,5 @@
 import type { SerializerProtocol } from '@langchain/langgraph-checkpoint';
+import { CronTime } from 'cron';
 import type { Cluster, Redis } from 'ioredis';
 import { InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
@@ -85,7 +86,25 @@ export const DEFAULT_OPTIONS = {
 
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_$]{0,62}$/;
 const KEY_PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
-const CRON = /^(\S+\s+){4,5}\S+$/;
+
+/** Every option name, so a misspelt one (say `hotWindowHours`) is reported instead of ignored. */
+const KNOWN_OPTIONS = new Set<string>([
+  'redisUrl', 'redis', 'databaseUrl', 'prisma', 'schema', 'keyPrefix', 'hotWindowMs', 'copyAfterMs', 'migrationCron',
+  'migrationEnabled', 'migrationBatchSize', 'migrationMaxBatchesPerRun', 'migrationLeaseMs', 'maxPayloadBytes',
+  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook',
+] satisfies Array<keyof TieredCheckpointOptions>);
+
+function cronProblem(expression: unknown): string | undefined {
+  if (typeof expression !== 'string' || !/^(\S+\s+){4,5}\S+$/.test(expression.trim())) {
+    return `migrationCron "${String(expression)}" is not a cron expression (5 or 6 fields)`;
+  }
+  try {
+    new CronTime(expression);
+    return undefined;
+  } catch (error) {
+    return `migrationCron "${expression}" is not a valid cron expression: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
 
 function checkUrl(problems: string[], name: string, value: string | undefined, protocols: string[]): void {
   if (value === undefined) return;
@@ -113,10 +132,24 @@ function checkInt(problems: string[], name: string, value: number, min: number):
  * once, so a misconfigured deployment is fixed in one round.
  */
 export function resolveOptions(
-  options: TieredCheckpointOptions,
+  given: TieredCheckpointOptions,
   { storesGiven = false }: { storesGiven?: boolean } = {},
 ): ResolvedTieredCheckpointOptions {
   const problems: string[] = [];
+  if (given !== undefined && (given === null || typeof given !== 'object')) throw new InvalidOptionsError(['options must be an object']);
+  const options: TieredCheckpointOptions = given ?? {};
+  for (const key of Object.keys(options)) {
+    if (!KNOWN_OPTIONS.has(key)) problems.push(`unknown option "${key}" (known: ${[...KNOWN_OPTIONS].join(', ')})`);
+  }
+  if (options.redis !== undefined && typeof (options.redis as { defineCommand?: unknown }).defineCommand !== 'function') {
+    problems.push('redis must be an ioredis client (Redis or Cluster instance)');
+  }
+  if (options.prisma !== undefined && typeof (options.prisma as { $queryRawUnsafe?: unknown }).$queryRawUnsafe !== 'function') {
+    problems.push('prisma must be a Prisma client (created with @prisma/adapter-pg)');
+  }
+  if (options.migrationEnabled !== undefined && typeof options.migrationEnabled !== 'boolean') {
+    problems.push(`migrationEnabled must be true or false, got ${JSON.stringify(options.migrationEnabled)}`);
+  }
   if (!storesGiven && !options.redis && !options.redisUrl) problems.push('either redisUrl or an ioredis client (redis) is required');
   if (!storesGiven && !options.prisma && !options.databaseUrl) problems.push('either databaseUrl or a Prisma client (prisma) is required');
   if (!options.redis) checkUrl(problems, 'redisUrl', options.redisUrl, ['redis:', 'rediss:']);
@@ -157,9 +190,8 @@ export function resolveOptions(
   checkInt(problems, 'migrationLeaseMs', resolved.migrationLeaseMs, 1000);
   checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
   checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
-  if (!CRON.test(resolved.migrationCron.trim())) {
-    problems.push(`migrationCron "${resolved.migrationCron}" is not a cron expression (5 or 6 fields)`);
-  }
+  const cron = cronProblem(resolved.migrationCron);
+  if (cron) problems.push(cron);
   if (problems.length > 0) throw new InvalidOptionsError(problems);
   return resolved;
 }

@@ -124,6 +124,35 @@ export interface RedisServerReport {
   persistence: { rdb: boolean; aof: boolean };
 }
 
+/** `host:port` of a Redis URL, without credentials. */
+function describeRedisUrl(url: string | undefined): string {
+  try {
+    const u = new URL(url ?? 'redis://127.0.0.1:6379');
+    return `${u.hostname}:${u.port || '6379'}`;
+  } catch {
+    return '(unparsable Redis URL)';
+  }
+}
+
+/** Resolves when an ioredis client that is connecting becomes ready; rejects on timeout or end. */
+function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
+  if (client.status === 'ready') return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      clearTimeout(timer);
+      client.off('ready', onReady);
+      client.off('end', onEnd);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onReady = () => done();
+    const onEnd = () => done(new Error('connection ended'));
+    const timer = setTimeout(() => done(new Error(`not ready after ${timeoutMs} ms`)), timeoutMs);
+    client.once('ready', onReady);
+    client.once('end', onEnd);
+  });
+}
+
 function toStr(b: Buffer | string | null | undefined): string {
   if (b === null || b === undefined) return '';
   return typeof b === 'string' ? b : b.toString('utf8');
@@ -206,13 +235,18 @@ export class HotTierStore {
   private readonly scripted: Scripted;
   private marker?: string;
   private dataLossDetectedAt?: number;
+  /** `host:port` for error messages; never the credentials. */
+  private readonly where: string;
 
   constructor(options: HotTierStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
     if (options.redis) {
       this.client = options.redis;
       this.ownsClient = false;
+      const o = (options.redis as Redis).options as { host?: string; port?: number } | undefined;
+      this.where = 'startupNodes' in options.redis ? 'Redis Cluster' : `${o?.host ?? '?'}:${o?.port ?? '?'}`;
     } else {
+      this.where = describeRedisUrl(options.redisUrl);
       const clientOptions: RedisOptions = {
         lazyConnect: true,
         enableOfflineQueue: false,
@@ -234,11 +268,14 @@ export class HotTierStore {
 
   /** Connects (when the client is ours) and checks that Redis answers. */
   async connect(): Promise<void> {
-    if (this.ownsClient && this.client.status === 'wait') {
+    if (this.ownsClient && this.client.status !== 'ready') {
       try {
-        await this.client.connect();
+        // 'wait': never connected (lazy). Otherwise a first command already started the
+        // connection: wait for it rather than failing on a socket that is still opening.
+        if (this.client.status === 'wait') await this.client.connect();
+        else await waitUntilReady(this.client as Redis, 5000);
       } catch (error) {
-        throw this.unavailable('could not connect; check REDIS_URL and that the server is running', error);
+        throw this.unavailable('could not connect; check the Redis URL (redisUrl / REDIS_URL) and that the server is running', error);
       }
     }
     await this.ping();
@@ -564,6 +601,7 @@ export class HotTierStore {
   }
 
   private unavailable(message: string, cause: unknown): StoreUnavailableError {
-    return new StoreUnavailableError('redis', message, { cause });
+    const hint = /isn't writeable|Connection is closed/.test(message) ? ' (not connected: call setup() first, or Redis is unreachable)' : '';
+    return new StoreUnavailableError('redis', `${this.where}: ${message}${hint}`, { cause });
   }
 }

@@ -14,12 +14,19 @@ import { nextChannelVersion } from '../core/channel-versions.js';
 import { readListAddress, readThreadAddress, requireId } from '../core/checkpoint-config.js';
 import type { CheckpointKey, WriteRecord } from '../core/records.js';
 import type { AnsweringTier } from '../core/metrics.js';
-import { InvalidCheckpointConfigError, InvalidWritesError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
+import { InvalidCheckpointConfigError, InvalidOptionsError, InvalidWritesError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
 import { HotTierStore, type HotLookup } from '../hot-tier/hot-tier.store.js';
 import { resolveOptions, type ResolvedTieredCheckpointOptions, type TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import { MigrationRunner, type MigrationReport } from './migration.runner.js';
 import { jsonContains, mergeNewestFirst, mergeWrites, sortWrites } from './tier-merge.js';
 import { TupleCodec, type KeyedTuple } from './tuple-codec.js';
+
+/** Where each checkpoint of a thread lives (admin API). */
+export interface ThreadInspection {
+  threadId: string;
+  checkpoints: Array<{ checkpointNs: string; checkpointId: string; tier: 'hot' | 'cold' | 'both' }>;
+  counts: { hot: number; cold: number; both: number };
+}
 
 /** Where the saver's data is, for operators and the cost model. */
 export interface TierStats {
@@ -83,7 +90,11 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
   }
 
   /** Runs one migration pass (copy, then evict) now, or as of `now` (ms) for tests. */
-  async migrate({ now }: { now?: number } = {}): Promise<MigrationReport> {
+  async migrate(options: { now?: number } = {}): Promise<MigrationReport> {
+    const now = options?.now;
+    if (now !== undefined && (typeof now !== 'number' || !Number.isFinite(now))) {
+      throw new InvalidOptionsError([`migrate: now must be a finite number of milliseconds since the epoch, got ${String(now)}`]);
+    }
     const started = performance.now();
     try {
       const report = await this.migration.run({ now });
@@ -106,6 +117,24 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
       },
       cold,
     };
+  }
+
+  /** Lists a thread's checkpoints (all namespaces, newest first) with the tier each lives in. */
+  async inspectThread(threadId: string): Promise<ThreadInspection> {
+    requireId('threadId', threadId, 'inspectThread');
+    const [hotKeys, coldRows] = await Promise.all([this.hot.listIds(threadId, undefined), this.cold.list({ threadId })]);
+    const key = (k: CheckpointKey) => `${k.checkpointNs}\0${k.checkpointId}`;
+    const cold = new Set(coldRows.map(key));
+    const hot = new Set(hotKeys.map(key));
+    const all = mergeNewestFirst(hotKeys, coldRows.map((r) => ({ threadId, checkpointNs: r.checkpointNs, checkpointId: r.checkpointId })));
+    const checkpoints = all.map((k) => ({
+      checkpointNs: k.checkpointNs,
+      checkpointId: k.checkpointId,
+      tier: hot.has(key(k)) && cold.has(key(k)) ? ('both' as const) : hot.has(key(k)) ? ('hot' as const) : ('cold' as const),
+    }));
+    const counts = { hot: 0, cold: 0, both: 0 };
+    for (const c of checkpoints) counts[c.tier] += 1;
+    return { threadId, checkpoints, counts };
   }
 
   /**
@@ -192,11 +221,14 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     const { limit, filter } = options ?? {};
     const before = options?.before?.configurable?.checkpoint_id as string | undefined;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
-      throw new InvalidCheckpointConfigError(`list: limit must be a non-negative integer, got ${String(limit)}.`);
+      throw new InvalidCheckpointConfigError(`list: limit must be a non-negative integer, got ${typeof limit === 'string' ? `the string "${limit}"` : String(limit)}.`);
     }
     if (limit === 0) return;
     const started = performance.now();
-    const activeFilter = filter && Object.keys(filter).length > 0 ? filter : undefined;
+    // Keys whose value is undefined are dropped, as JSON (and so PostgreSQL) drops them: both
+    // tiers then filter alike.
+    const definedFilter = filter ? Object.fromEntries(Object.entries(filter).filter(([, v]) => v !== undefined)) : undefined;
+    const activeFilter = definedFilter && Object.keys(definedFilter).length > 0 ? definedFilter : undefined;
     const matches = (t: KeyedTuple) => (!activeFilter || jsonContains(t.tuple.metadata, activeFilter)) && (checkpointId === undefined || t.checkpointId === checkpointId);
 
     const threads = threadId !== undefined ? [threadId] : await this.hot.hotThreads();

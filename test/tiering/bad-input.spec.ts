@@ -132,15 +132,65 @@ describe('bad input gets a clear typed error and changes nothing', () => {
     expect(() => TieredCheckpointSaver.fromConfig({})).toThrow(/redisUrl or an ioredis client/);
   });
 
+  it('reports misspelt options, wrong client objects, bad cron fields and non-boolean flags', () => {
+    const problems = (options: unknown) => {
+      try {
+        TieredCheckpointSaver.fromConfig(options as never);
+      } catch (e) {
+        return (e as InvalidOptionsError).problems;
+      }
+      return [];
+    };
+    const base = { redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test' };
+    expect(problems(undefined)).toEqual(['either redisUrl or an ioredis client (redis) is required', 'either databaseUrl or a Prisma client (prisma) is required']);
+    expect(problems({ ...base, hotWindowHours: 2 })[0]).toMatch(/^unknown option "hotWindowHours"/);
+    expect(problems({ ...base, redis: { foo: 1 } })).toEqual(['redis must be an ioredis client (Redis or Cluster instance)']);
+    expect(problems({ ...base, migrationCron: '61 * * * *' })).toEqual(['migrationCron "61 * * * *" is not a valid cron expression: Field value (61) is out of range']);
+    expect(problems({ ...base, migrationEnabled: 'yes' })).toEqual(['migrationEnabled must be true or false, got "yes"']);
+  });
+
+  it('refuses a migration clock that is not a number, without touching the stores', async () => {
+    await put('keep', { n: 1 });
+    await expect(saver.migrate({ now: 'tomorrow' as unknown as number })).rejects.toThrow(InvalidOptionsError);
+    await expect(saver.migrate({ now: Number.NaN })).rejects.toThrow(/now must be a finite number/);
+    expect((await stores.cold.stats()).checkpoints).toBe(0);
+  });
+
+  it('filters on undefined metadata values the same way in both tiers (the key is ignored, as JSON drops it)', async () => {
+    await put('f', { n: 1 });
+    await put('f', { n: 2 });
+    const count = async (filter: Record<string, unknown>) => {
+      let n = 0;
+      for await (const _ of saver.list({ configurable: { thread_id: 'f' } }, { filter })) n += 1;
+      return n;
+    };
+    const hot = [await count({ step: undefined }), await count({ nope: undefined }), await count({ source: 'input', nope: undefined })];
+    clock.advance(WINDOW * 2);
+    await saver.migrate();
+    const cold = [await count({ step: undefined }), await count({ nope: undefined }), await count({ source: 'input', nope: undefined })];
+    expect(hot).toEqual([2, 2, 2]);
+    expect(cold).toEqual(hot);
+  });
+
+  it('connects in setup() even when a call raced ahead of it', async () => {
+    const early = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test', keyPrefix: saver.options.keyPrefix, schema: stores.schema });
+    const raced = await early.getTuple({ configurable: { thread_id: 'x' } }).catch((e: unknown) => e);
+    expect(raced).toBeInstanceOf(StoreUnavailableError);
+    expect(String((raced as Error).message)).toMatch(/127\.0\.0\.1:6379.*call setup\(\) first/);
+    await early.setup();
+    expect(await early.getTuple({ configurable: { thread_id: 'x' } })).toBeUndefined();
+    await early.close();
+  });
+
   it('fails setup with StoreUnavailableError when a store cannot be reached, without leaking credentials', async () => {
-    const noRedis = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://:s3cret-pw@127.0.0.1:1', databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test', keyPrefix: 'unreachable' });
+    const noRedis = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://:s3cret-pw@127.0.0.1:1', databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test', keyPrefix: saver.options.keyPrefix });
     const e1 = await noRedis.setup().catch((e: unknown) => e);
     await noRedis.close();
     expect(e1).toBeInstanceOf(StoreUnavailableError);
     expect((e1 as StoreUnavailableError).store).toBe('redis');
     expect(String((e1 as Error).message)).not.toContain('s3cret-pw');
 
-    const noPg = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'postgresql://postgres:s3cret-pw@127.0.0.1:1/test', keyPrefix: 'unreachable', schema: 'unreachable' });
+    const noPg = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'postgresql://postgres:s3cret-pw@127.0.0.1:1/test', keyPrefix: saver.options.keyPrefix, schema: 'unreachable' });
     const e2 = await noPg.setup().catch((e: unknown) => e);
     await noPg.close();
     expect(e2).toBeInstanceOf(StoreUnavailableError);
