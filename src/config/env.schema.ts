@@ -36,6 +36,7 @@ export const SERVICE_ENV_DEFAULTS = {
   HOST: '0.0.0.0',
   LOG_LEVEL: 'log' as LogLevel,
   LOG_FORMAT: 'json' as 'json' | 'text',
+  SHUTDOWN_GRACE_MS: 5000,
 } as const;
 
 /** One documented environment variable. */
@@ -70,6 +71,7 @@ export const ENV_VARIABLES: readonly EnvVariableSpec[] = [
   { name: 'HOST', description: 'address the HTTP server binds to', defaultValue: SERVICE_ENV_DEFAULTS.HOST },
   { name: 'LOG_LEVEL', description: `lowest log level printed (${LOG_LEVELS.join(', ')})`, defaultValue: SERVICE_ENV_DEFAULTS.LOG_LEVEL },
   { name: 'LOG_FORMAT', description: 'json (one object per line, for log shippers) or text', defaultValue: SERVICE_ENV_DEFAULTS.LOG_FORMAT },
+  { name: 'SHUTDOWN_GRACE_MS', description: 'milliseconds readiness answers 503 after SIGTERM before the service stops (lets the gateway drain)', defaultValue: String(5000) },
   { name: 'ADMIN_TOKEN', description: 'bearer token of the admin API (at least 16 characters); unset turns the admin API off', defaultValue: 'unset (admin API off)' },
 ];
 
@@ -96,6 +98,7 @@ export interface ValidatedEnv {
   HOST: string;
   LOG_LEVEL: LogLevel;
   LOG_FORMAT: 'json' | 'text';
+  SHUTDOWN_GRACE_MS: number;
   ADMIN_TOKEN?: string;
 }
 
@@ -222,6 +225,7 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
     LOG_LEVEL: logLevel(),
     LOG_FORMAT: logFormat(),
+    SHUTDOWN_GRACE_MS: number('SHUTDOWN_GRACE_MS', 'whole milliseconds >= 0, e.g. 5000', true) ?? SERVICE_ENV_DEFAULTS.SHUTDOWN_GRACE_MS,
     ADMIN_TOKEN: adminToken(),
   };
   return { values, problems, reported };

@@ -31,7 +31,7 @@ describe('ServiceConfigModule', () => {
       databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test',
       hotWindowMs: 5_400_000,
     });
-    expect(moduleRef.get<ServiceSettings>(SERVICE_CONFIG)).toEqual({ port: 0, host: '0.0.0.0', logLevel: 'debug', logFormat: 'json', adminToken: undefined });
+    expect(moduleRef.get<ServiceSettings>(SERVICE_CONFIG)).toEqual({ port: 0, host: '0.0.0.0', logLevel: 'debug', logFormat: 'json', shutdownGraceMs: 5000, adminToken: undefined });
     await moduleRef.close();
   });
 

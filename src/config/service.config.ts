@@ -31,13 +31,15 @@ export interface ServiceSettings {
   logLevel: LogLevel;
   /** `json` (default) or `text` logs (`LOG_FORMAT`). */
   logFormat: 'json' | 'text';
+  /** How long readiness answers 503 after SIGTERM before shutdown proceeds. Default 5000 ms (`SHUTDOWN_GRACE_MS`). */
+  shutdownGraceMs: number;
   /** Bearer token of the admin API; undefined turns the admin API off (`ADMIN_TOKEN`). */
   adminToken?: string;
 }
 
 /** Maps validated variables to {@link ServiceSettings}. */
 export function toServiceSettings(env: ValidatedEnv): ServiceSettings {
-  return { port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, logFormat: env.LOG_FORMAT, adminToken: env.ADMIN_TOKEN };
+  return { port: env.PORT, host: env.HOST, logLevel: env.LOG_LEVEL, logFormat: env.LOG_FORMAT, shutdownGraceMs: env.SHUTDOWN_GRACE_MS, adminToken: env.ADMIN_TOKEN };
 }
 
 /** The levels Nest prints for a minimum level: `warn` → warn, error, fatal. */

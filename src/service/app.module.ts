@@ -1,7 +1,12 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { ScheduleModule } from '@nestjs/schedule';
 import { TerminusModule } from '@nestjs/terminus';
-import { CHECKPOINTER_CONFIG, ServiceConfigModule, type ServiceConfigModuleOptions } from '../config/service.config.js';
+import { APP_FILTER } from '@nestjs/core';
+import { CHECKPOINTER_CONFIG, SERVICE_CONFIG, ServiceConfigModule, type ServiceConfigModuleOptions, type ServiceSettings } from '../config/service.config.js';
+import { AdminController } from './admin/admin.controller.js';
+import { AdminTokenGuard } from './admin/admin-token.guard.js';
+import { CheckpointErrorFilter } from './admin/checkpoint-error.filter.js';
+import { ShutdownLog } from './shutdown.log.js';
 import type { TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import { HealthModule, MIGRATION_HEALTH_TARGET, POSTGRES_HEALTH_TARGET, REDIS_HEALTH_TARGET } from '../health/health.module.js';
 import { ColdTierStore } from '../cold-tier/cold-tier.store.js';
@@ -39,7 +44,12 @@ export class AppModule {
       imports: [
         ServiceConfigModule.forRoot(options),
         ScheduleModule.forRoot(),
-        TerminusModule.forRoot({ errorLogStyle: 'json' }),
+        // During SHUTDOWN_GRACE_MS after SIGTERM readiness answers 503, so the gateway stops
+        // routing here before the migration batch finishes and the connections close.
+        TerminusModule.forRootAsync({
+          inject: [SERVICE_CONFIG],
+          useFactory: (service: ServiceSettings) => ({ errorLogStyle: 'json', gracefulShutdownTimeoutMs: service.shutdownGraceMs }),
+        }),
         MetricsModule,
         TieredCheckpointModule.forRootAsync({
           imports: [MetricsModule],
@@ -48,7 +58,7 @@ export class AppModule {
         }),
         HealthModule,
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, AdminController],
       providers: [
         // The readiness probe checks the very stores the saver uses, and measures lag with the
         // saver's own clock and copy window.
@@ -57,6 +67,9 @@ export class AppModule {
         { provide: MIGRATION_HEALTH_TARGET, useExisting: TieredCheckpointSaver },
         MetricsStateBinding,
         StoreConfigWarning,
+        AdminTokenGuard,
+        ShutdownLog,
+        { provide: APP_FILTER, useClass: CheckpointErrorFilter },
       ],
     };
   }

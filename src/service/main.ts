@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { Logger } from '@nestjs/common';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   CHECKPOINTER_CONFIG,
@@ -25,7 +25,8 @@ async function bootstrap(): Promise<void> {
     abortOnError: false,
   });
   const service = app.get<ServiceSettings>(SERVICE_CONFIG);
-  app.useLogger(enabledLogLevels(service.logLevel));
+  // Structured logs by default: one JSON object per line for the log shipper.
+  app.useLogger(new ConsoleLogger({ json: service.logFormat === 'json', logLevels: enabledLogLevels(service.logLevel) }));
   // SIGTERM/SIGINT run the shutdown hooks: the migration job finishes or gives up its lease,
   // and the stores close their clients.
   app.enableShutdownHooks();
