@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js';
 import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
@@ -122,6 +122,11 @@ export interface RedisServerReport {
   /** True when the policy may evict keys without a TTL, i.e. ours. */
   evictionCanDropKeys: boolean;
   persistence: { rdb: boolean; aof: boolean };
+}
+
+/** A fresh entry version: unique, so a version read before an eviction never matches a later entry. */
+function versionToken(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 /** `host:port` of a Redis URL, without credentials. */
@@ -366,7 +371,7 @@ export class HotTierStore {
     for (const blob of write.blobs) {
       args.push(blobField(blob.channel, blob.version), pack([blob.type, blob.bytes ?? EMPTY]));
     }
-    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)));
+    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken());
     const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
     await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)));
   }
@@ -388,7 +393,7 @@ export class HotTierStore {
   /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
   async putWrites(key: CheckpointKey, writes: WriteRecord[], now: number): Promise<void> {
     const k = this.keys;
-    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now)];
+    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken()];
     for (const w of writes) {
       args.push(writeField(w.taskId, w.idx), pack([w.channel, w.type, w.bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
     }

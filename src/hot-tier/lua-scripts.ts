@@ -59,10 +59,12 @@ local function minScore(key)
   if r[2] then return r[2] end
   return ''
 end
--- Marks an entry as changed: bumps its counter and, if it had been copied already, queues it for
--- copying again (keeping its original age). Returns the entry's age score.
-local function touchEntry(base, member, now)
-  redis.call('HINCRBY', base .. 'ver', member, 1)
+-- Marks an entry as changed: gives it a new, never-repeating version token (a counter would
+-- restart after eviction and let a stalled migrator's clean-up match a newer entry: ABA) and,
+-- if it had been copied already, queues it for copying again (keeping its original age).
+-- Returns the entry's age score.
+local function touchEntry(base, member, now, token)
+  redis.call('HSET', base .. 'ver', member, token)
   local copiedScore = redis.call('ZSCORE', base .. 'copied', member)
   if copiedScore then
     redis.call('ZREM', base .. 'copied', member)
@@ -77,7 +79,7 @@ end
 /**
  * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
  * ARGV: base, ns, checkpointId, now, skeleton, skeletonType, metadata, metadataType, parentId,
- *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs.
+ *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken.
  * Returns the entry's age score.
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
@@ -114,7 +116,7 @@ redis.call('HSET', KEYS[3], 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt',
   'parent', ARGV[9], 'refs', table.concat(counted, '\\1'), 'cold', table.concat(cold, '\\1'), 'ts', now)
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
-return touchEntry(base, ns .. '\\0' .. id, now)
+return touchEntry(base, ns .. '\\0' .. id, now, ARGV[#ARGV])
 `;
 
 /**
@@ -147,17 +149,17 @@ return adopted
 
 /**
  * putWrites. KEYS: writes, age, copied, ver.
- * ARGV: base, member, now, (field, packedValue, special) x n.
+ * ARGV: base, member, now, versionToken, (field, packedValue, special) x n.
  * Regular writes keep the first value stored under (task, idx); special channels
  * (negative idx) are replaced, as LangGraph's savers do. Returns the entry's age score.
  */
 export const PUT_WRITES = `${PRELUDE}
-local base, member, now = ARGV[1], ARGV[2], ARGV[3]
-for i = 4, #ARGV, 3 do
+local base, member, now, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+for i = 5, #ARGV, 3 do
   if ARGV[i + 2] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-return touchEntry(base, member, now)
+return touchEntry(base, member, now, token)
 `;
 
 /**
@@ -222,9 +224,12 @@ local i = 4
 for _ = 1, n do
   local ns, id, ver = ARGV[i], ARGV[i + 1], ARGV[i + 2]; i = i + 3
   local member = ns .. '\\0' .. id
-  -- An index entry with no data (a crash between indexing and storing) reads as version '' and
-  -- is cleaned up like any other.
-  if (redis.call('HGET', KEYS[3], member) or '') == ver then
+  local cur = redis.call('HGET', KEYS[3], member) or ''
+  if cur == '' and ver == '' then
+    -- Nothing there: an index entry without data (a crash between indexing and storing), or
+    -- an entry another migrator already finished. Drop the index entry; nothing was moved.
+    redis.call('ZREM', KEYS[1], member)
+  elseif cur == ver then
     if evict == '1' then
       evictEntry(base, ns, id)
     else

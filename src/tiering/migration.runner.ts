@@ -112,6 +112,12 @@ export class MigrationRunner {
       });
       await hook?.('after-commit', batchNo);
       report.threadsSkippedDeleted += skippedThreads.length;
+      // A migrator that stalled past its lease leaves the clean-up to the replica that holds it
+      // now (version tokens would make a late clean-up safe anyway; this just avoids racing it).
+      if (!(await this.hot.renewLease(token, leaseMs))) {
+        report.leaseLost = true;
+        return;
+      }
 
       const skipped = new Set(skippedThreads);
       const byThread = groupByThread(entries);
