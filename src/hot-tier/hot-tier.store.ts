@@ -530,14 +530,17 @@ export class HotTierStore {
    */
   async finishCopy(
     threadId: string,
-    entries: Array<CheckpointKey & { version: string }>,
+    entries: Array<CheckpointKey & { version: string; hasCheckpoint: boolean }>,
     evict: boolean,
-    coldMax: Map<string, string>,
   ): Promise<{ finished: number; changed: number }> {
     const k = this.keys;
     const keys = [k.age(threadId), k.copied(threadId), k.versions(threadId), k.coldMax(threadId)];
-    const args = [k.threadBase(threadId), evict ? '1' : '0', String(entries.length), ...entries.flatMap((e) => [e.checkpointNs, e.checkpointId, e.version])];
-    for (const [ns, id] of coldMax) args.push(ns, id);
+    const args = [
+      k.threadBase(threadId),
+      evict ? '1' : '0',
+      String(entries.length),
+      ...entries.flatMap((e) => [e.checkpointNs, e.checkpointId, e.version, e.hasCheckpoint ? '1' : '0']),
+    ];
     const [finished, changed, oldestUncopied, oldestCopied] = await this.run(() => this.scripted.tcFinishCopy(keys.length, ...keys, ...args));
     await this.reindexThread(threadId, toStr(oldestUncopied), toStr(oldestCopied));
     return { finished: Number(finished), changed: Number(changed) };

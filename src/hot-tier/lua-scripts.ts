@@ -210,19 +210,21 @@ return out
 `;
 
 /**
- * After a batch committed in PostgreSQL: for each entry whose counter still equals the one read,
- * evict it (ARGV evict = '1') or mark it copied; entries that changed meanwhile stay queued and
- * are copied again. Raises the per-namespace cold high-water mark.
- * KEYS: age, copied, ver, coldmax. ARGV: base, evict, nEntries, (ns, id, ver) x n, (ns, maxId) pairs.
+ * After a batch committed in PostgreSQL: for each entry whose version token still equals the one
+ * read, evict it (ARGV evict = '1') or mark it copied; entries that changed meanwhile stay queued
+ * and are copied again. Raises the per-namespace cold high-water mark, from finished entries
+ * only (an entry deleted meanwhile must not leave a mark behind).
+ * KEYS: age, copied, ver, coldmax. ARGV: base, evict, nEntries, (ns, id, ver, hasCheckpoint) x n.
  * Returns { finished, changed, oldestUncopied, oldestCopied }.
  */
 export const FINISH_COPY = `${PRELUDE}
 local base, evict = ARGV[1], ARGV[2]
 local n = tonumber(ARGV[3])
 local finished, changed = 0, 0
+local marks = {}
 local i = 4
 for _ = 1, n do
-  local ns, id, ver = ARGV[i], ARGV[i + 1], ARGV[i + 2]; i = i + 3
+  local ns, id, ver, hasCheckpoint = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]; i = i + 4
   local member = ns .. '\\0' .. id
   local cur = redis.call('HGET', KEYS[3], member) or ''
   if cur == '' and ver == '' then
@@ -238,12 +240,12 @@ for _ = 1, n do
       if score then redis.call('ZADD', KEYS[2], score, member) end
     end
     finished = finished + 1
+    if hasCheckpoint == '1' and ((not marks[ns]) or id > marks[ns]) then marks[ns] = id end
   else
     changed = changed + 1
   end
 end
-while i <= #ARGV do
-  local ns, maxId = ARGV[i], ARGV[i + 1]; i = i + 2
+for ns, maxId in pairs(marks) do
   local cur = redis.call('HGET', KEYS[4], ns)
   if (not cur) or maxId > cur then redis.call('HSET', KEYS[4], ns, maxId) end
 end

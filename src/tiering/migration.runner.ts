@@ -129,13 +129,11 @@ export class MigrationRunner {
         if (finishedThreads === 1) await hook?.('mid-cleanup', batchNo);
         finishedThreads += 1;
         const threadEntries = skipped.has(threadId) ? [] : (byThread.get(threadId) ?? []);
-        const coldMax = new Map<string, string>();
-        for (const e of threadEntries) {
-          if (!e.checkpoint) continue;
-          const current = coldMax.get(e.checkpointNs);
-          if (current === undefined || e.checkpointId > current) coldMax.set(e.checkpointNs, e.checkpointId);
-        }
-        const { finished, changed } = await this.hot.finishCopy(threadId, threadEntries, evict, coldMax);
+        const { finished, changed } = await this.hot.finishCopy(
+          threadId,
+          threadEntries.map((e) => ({ ...e, hasCheckpoint: e.checkpoint !== undefined })),
+          evict,
+        );
         if (evict) report.entriesEvicted += finished;
         report.entriesChanged += changed;
       }
