@@ -155,11 +155,13 @@ export function coldTierSql(schema: string): ColdTierSql {
       array_agg(bl.type ${blobOrder}) AS blob_types,
       array_agg(bl.blob ${blobOrder}) AS blob_values
     FROM jsonb_each_text(COALESCE(cp.checkpoint -> 'channel_versions', '{}'::jsonb)) cv
-    JOIN ${blobs} bl
-      ON bl.thread_id = cp.thread_id
-     AND bl.checkpoint_ns = cp.checkpoint_ns
-     AND bl.channel = cv.key
-     AND bl.version = cv.value
+    -- One primary-key lookup per channel. LIMIT 1 (the key is unique anyway) keeps the planner
+    -- from flattening this into a hash join over every value the thread ever stored.
+    CROSS JOIN LATERAL (
+      SELECT b1.channel, b1.version, b1.type, b1.blob FROM ${blobs} b1
+      WHERE b1.thread_id = cp.thread_id AND b1.checkpoint_ns = cp.checkpoint_ns AND b1.channel = cv.key AND b1.version = cv.value
+      LIMIT 1
+    ) bl
   ) b ON TRUE
   LEFT JOIN LATERAL (
     SELECT

@@ -1,3 +1,5 @@
+import { createHash } from 'node:crypto';
+import type pg from 'pg';
 import type { PrismaLikeClient } from '../config/tiered-checkpoint.options.js';
 import type {
   BlobRecord,
@@ -17,7 +19,7 @@ import {
   type CheckpointSqlRow,
   type ColdTierSql,
 } from './cold-tier.sql.js';
-import { createPrismaClient, describeDatabaseUrl, redactDatabaseUrls, toColdTierError } from './prisma-client.factory.js';
+import { createPrismaClientWithPool, describeDatabaseUrl, redactDatabaseUrls, toColdTierError } from './prisma-client.factory.js';
 
 /** Options of {@link ColdTierStore}. */
 export interface ColdTierStoreOptions {
@@ -251,6 +253,8 @@ export class ColdTierStore {
   private readonly migrationsDir: string | undefined;
   private readonly transactionTimeoutMs: number;
   private closed = false;
+  /** The pool under our own Prisma client: reads run on it as prepared statements. */
+  private readonly pool?: pg.Pool;
 
   /**
    * Uses `options.prisma` when given (and never closes it); otherwise creates a client from
@@ -280,7 +284,9 @@ export class ColdTierStore {
       this.prisma = options.prisma;
       this.ownsClient = false;
     } else {
-      this.prisma = createPrismaClient({ databaseUrl: options.databaseUrl!, schema: options.schema });
+      const { prisma, pool } = createPrismaClientWithPool({ databaseUrl: options.databaseUrl!, schema: options.schema });
+      this.prisma = prisma;
+      this.pool = pool;
       this.ownsClient = true;
     }
   }
@@ -301,7 +307,21 @@ export class ColdTierStore {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    if (this.ownsClient) await this.prisma.$disconnect();
+    if (this.ownsClient) {
+      await this.prisma.$disconnect();
+      await this.pool?.end();
+    }
+  }
+
+  /**
+   * Runs a read. On our own pool it is a named prepared statement (planned once per
+   * connection: the checkpoint query costs more to plan than to run); with a client the caller
+   * passed in it goes through Prisma's raw API.
+   */
+  private async read<T>(text: string, values: unknown[]): Promise<T[]> {
+    if (!this.pool) return this.prisma.$queryRawUnsafe<T[]>(text, ...values);
+    const name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    return (await this.pool.query({ name, text, values })).rows as T[];
   }
 
   /** `SELECT 1`. Any failure becomes {@link StoreUnavailableError}('postgres'). */
@@ -326,7 +346,7 @@ export class ColdTierStore {
   async getTuple(threadId: string, checkpointNs: string, checkpointId?: string): Promise<ColdCheckpoint | undefined> {
     return this.run('getTuple', async () => {
       const query = this.sql.selectCheckpoints({ threadId, checkpointNs, checkpointId, limit: 1 });
-      const rows = await this.prisma.$queryRawUnsafe<CheckpointSqlRow[]>(query.text, ...query.values);
+      const rows = await this.read<CheckpointSqlRow>(query.text, query.values);
       return rows.length > 0 ? toColdCheckpoint(rows[0]!) : undefined;
     });
   }
@@ -338,13 +358,12 @@ export class ColdTierStore {
   async getBlobs(threadId: string, checkpointNs: string, refs: Array<{ channel: string; version: string }>): Promise<BlobRecord[]> {
     if (refs.length === 0) return [];
     return this.run('getBlobs', async () => {
-      const rows = await this.prisma.$queryRawUnsafe<Array<{ channel: string; version: string; type: string; blob: Uint8Array | null }>>(
-        this.sql.selectBlobs,
+      const rows = await this.read<{ channel: string; version: string; type: string; blob: Uint8Array | null }>(this.sql.selectBlobs, [
         threadId,
         checkpointNs,
         refs.map((r) => r.channel),
         refs.map((r) => String(r.version)),
-      );
+      ]);
       return rows.map((r) => ({ channel: r.channel, version: r.version, type: r.type, bytes: r.blob ?? null }));
     });
   }
@@ -369,7 +388,7 @@ export class ColdTierStore {
         filterJson: hasFilter ? JSON.stringify(query.filter) : undefined,
         limit,
       });
-      const rows = await this.prisma.$queryRawUnsafe<CheckpointSqlRow[]>(sql.text, ...sql.values);
+      const rows = await this.read<CheckpointSqlRow>(sql.text, sql.values);
       return rows.map(toColdCheckpoint);
     });
   }

@@ -1,4 +1,5 @@
 import { PrismaPg } from '@prisma/adapter-pg';
+import pg from 'pg';
 import { PrismaClient } from '../generated/prisma/client.js';
 import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
 
@@ -25,15 +26,26 @@ export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
  * must `$disconnect()` it. No connection is opened until the first query.
  */
 export function createPrismaClient(options: PrismaClientFactoryOptions): PrismaClient {
-  const adapter = new PrismaPg(
-    {
-      connectionString: options.databaseUrl,
-      max: options.poolMax ?? 10,
-      connectionTimeoutMillis: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
-    },
-    { schema: options.schema },
-  );
-  return new PrismaClient({ adapter });
+  return createPrismaClientWithPool(options).prisma;
+}
+
+/**
+ * Like {@link createPrismaClient}, but the node-postgres pool under the adapter is returned too,
+ * so the cold tier can run its hot-path reads as named prepared statements on the same
+ * connections (Prisma's raw API re-plans every query). The caller ends the pool after
+ * disconnecting the client.
+ */
+export function createPrismaClientWithPool(options: PrismaClientFactoryOptions): { prisma: PrismaClient; pool: pg.Pool } {
+  const pool = new pg.Pool({
+    connectionString: options.databaseUrl,
+    max: options.poolMax ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? DEFAULT_CONNECTION_TIMEOUT_MS,
+  });
+  // Errors of idle connections surface through the next query; without a listener node-postgres
+  // would crash the process on a server restart.
+  pool.on('error', () => undefined);
+  const adapter = new PrismaPg(pool, { schema: options.schema });
+  return { prisma: new PrismaClient({ adapter }), pool };
 }
 
 /** Where a database URL points, without its password: `host:port/database (user "u")`. */
