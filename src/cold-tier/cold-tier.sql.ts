@@ -124,6 +124,12 @@ export interface ColdTierSql {
   readonly deleteThreadCheckpoints: string;
   readonly deleteThreadBlobs: string;
   readonly deleteThreadWrites: string;
+  /** $1 thread_id, $2 namespaces text[], $3 checkpoint ids text[]: the writes of those checkpoints. */
+  readonly pruneWrites: string;
+  /** Same parameters: those checkpoints. */
+  readonly pruneCheckpoints: string;
+  /** $1 thread_id, $2 ns text[], $3 channel text[], $4 version text[]: values of the thread not in that keep list. */
+  readonly pruneBlobs: string;
   readonly counts: string;
   readonly sizes: string;
   readonly truncateAll: string;
@@ -240,6 +246,13 @@ export function coldTierSql(schema: string): ColdTierSql {
     deleteThreadCheckpoints: `DELETE FROM ${checkpoints} WHERE thread_id = $1`,
     deleteThreadBlobs: `DELETE FROM ${blobs} WHERE thread_id = $1`,
     deleteThreadWrites: `DELETE FROM ${writes} WHERE thread_id = $1`,
+    pruneWrites: `DELETE FROM ${writes} w USING unnest($2::text[], $3::text[]) AS d(ns, id)
+      WHERE w.thread_id = $1 AND w.checkpoint_ns = d.ns AND w.checkpoint_id = d.id`,
+    pruneCheckpoints: `DELETE FROM ${checkpoints} c USING unnest($2::text[], $3::text[]) AS d(ns, id)
+      WHERE c.thread_id = $1 AND c.checkpoint_ns = d.ns AND c.checkpoint_id = d.id`,
+    pruneBlobs: `DELETE FROM ${blobs} b WHERE b.thread_id = $1 AND NOT EXISTS (
+        SELECT 1 FROM unnest($2::text[], $3::text[], $4::text[]) AS k(ns, channel, version)
+        WHERE k.ns = b.checkpoint_ns AND k.channel = b.channel AND k.version = b.version)`,
     counts: `SELECT
         (SELECT count(*) FROM ${checkpoints}) AS checkpoints,
         (SELECT count(*) FROM ${blobs}) AS blobs,

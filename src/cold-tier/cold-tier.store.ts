@@ -518,6 +518,40 @@ export class ColdTierStore {
   }
 
   /**
+   * Deletes the given checkpoints of one thread (and their writes) and every channel value of
+   * the thread not in `keepRefs` (the values the kept checkpoints, hot or cold, reference). Runs
+   * under the thread's exclusive lock and bumps its epoch, like {@link deleteThread}, so a
+   * migration batch in flight cannot write a pruned checkpoint back.
+   */
+  async pruneThread(
+    threadId: string,
+    drop: Array<{ checkpointNs: string; checkpointId: string }>,
+    keepRefs: Array<{ checkpointNs: string; channel: string; version: string }>,
+  ): Promise<{ checkpoints: number; writes: number; blobs: number }> {
+    return this.run('pruneThread', () =>
+      this.prisma.$transaction(
+        async (tx: PrismaLikeClient) => {
+          await tx.$queryRawUnsafe(this.sql.lockThreadExclusive, this.lockNamespace, threadId);
+          await tx.$queryRawUnsafe(this.sql.bumpTombstone, threadId);
+          const ns = drop.map((d) => d.checkpointNs);
+          const ids = drop.map((d) => d.checkpointId);
+          const writes = await tx.$executeRawUnsafe(this.sql.pruneWrites, threadId, ns, ids);
+          const checkpoints = await tx.$executeRawUnsafe(this.sql.pruneCheckpoints, threadId, ns, ids);
+          const blobs = await tx.$executeRawUnsafe(
+            this.sql.pruneBlobs,
+            threadId,
+            keepRefs.map((r) => r.checkpointNs),
+            keepRefs.map((r) => r.channel),
+            keepRefs.map((r) => r.version),
+          );
+          return { checkpoints, writes, blobs };
+        },
+        this.transactionOptions(),
+      ),
+    );
+  }
+
+  /**
    * Row counts (exact `count(*)`: a full scan, meant for ops and cost measurement, not the
    * request path) and on-disk bytes of the three tables, split into heap, indexes and TOAST.
    */

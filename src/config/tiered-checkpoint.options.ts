@@ -5,6 +5,7 @@ import { InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import { noopMetrics, type CheckpointMetrics } from '../core/metrics.js';
 import type { MigrationStepHook } from '../tiering/migration.hooks.js';
+import type { RetentionPolicy } from '../tiering/retention.js';
 
 /**
  * The part of a Prisma client the cold tier uses, typed structurally so callers can pass
@@ -59,6 +60,12 @@ export interface TieredCheckpointOptions {
   serde?: SerializerProtocol;
   /** Where the saver reports reads, writes and migrations. Default: nowhere. */
   metrics?: CheckpointMetrics;
+  /**
+   * What migration keeps in PostgreSQL. Default `{ mode: 'all' }`. `{ mode: 'keepLast', keepLast: N }`
+   * keeps the newest N checkpoints per thread and namespace; `{ mode: 'finalOnly' }` the last
+   * checkpoint of each run. Applied to the threads each run copied.
+   */
+  retention?: RetentionPolicy;
   /** Fault-injection hook called at each step of a migration batch (tests only). */
   migrationStepHook?: MigrationStepHook;
 }
@@ -91,7 +98,7 @@ const KEY_PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
 const KNOWN_OPTIONS = new Set<string>([
   'redisUrl', 'redis', 'databaseUrl', 'prisma', 'schema', 'keyPrefix', 'hotWindowMs', 'copyAfterMs', 'migrationCron',
   'migrationEnabled', 'migrationBatchSize', 'migrationMaxBatchesPerRun', 'migrationLeaseMs', 'maxPayloadBytes',
-  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook',
+  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention',
 ] satisfies Array<keyof TieredCheckpointOptions>);
 
 function cronProblem(expression: unknown): string | undefined {
@@ -171,6 +178,7 @@ export function resolveOptions(
     maxMigrationLagMs: options.maxMigrationLagMs ?? DEFAULT_OPTIONS.maxMigrationLagMs,
     clock: options.clock ?? systemClock,
     metrics: options.metrics ?? noopMetrics,
+    retention: options.retention ?? { mode: 'all' },
   };
 
   if (!SCHEMA_NAME.test(resolved.schema)) {
@@ -190,6 +198,10 @@ export function resolveOptions(
   checkInt(problems, 'migrationLeaseMs', resolved.migrationLeaseMs, 1000);
   checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
   checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
+  const r = resolved.retention as { mode?: unknown; keepLast?: unknown };
+  if (!['all', 'keepLast', 'finalOnly'].includes(String(r?.mode)) || (r.mode === 'keepLast' && !(Number.isSafeInteger(r.keepLast) && (r.keepLast as number) >= 1))) {
+    problems.push(`retention must be { mode: 'all' }, { mode: 'finalOnly' } or { mode: 'keepLast', keepLast: N >= 1 }, got ${JSON.stringify(resolved.retention)}`);
+  }
   const cron = cronProblem(resolved.migrationCron);
   if (cron) problems.push(cron);
   if (problems.length > 0) throw new InvalidOptionsError(problems);

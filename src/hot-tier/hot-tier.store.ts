@@ -5,6 +5,7 @@ import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-c
 import { pack, unpack } from './record-codec.js';
 import {
   ADOPT_BLOBS,
+  DELETE_ENTRIES,
   DELETE_THREAD,
   EVICT_COPIED,
   FINISH_COPY,
@@ -84,7 +85,8 @@ type ScriptName =
   | 'tcLeaseAcquire'
   | 'tcLeaseRenew'
   | 'tcLeaseRelease'
-  | 'tcAdoptBlobs';
+  | 'tcAdoptBlobs'
+  | 'tcDeleteEntries';
 
 const SCRIPTS: Record<ScriptName, string> = {
   tcPutCheckpoint: PUT_CHECKPOINT,
@@ -98,6 +100,7 @@ const SCRIPTS: Record<ScriptName, string> = {
   tcLeaseRenew: LEASE_RENEW,
   tcLeaseRelease: LEASE_RELEASE,
   tcAdoptBlobs: ADOPT_BLOBS,
+  tcDeleteEntries: DELETE_ENTRIES,
 };
 
 type ScriptFn = (numKeys: number, ...args: Array<string | Buffer | number>) => Promise<any>;
@@ -491,6 +494,13 @@ export class HotTierStore {
       await this.scripted.tcDeleteThread(keys.length, ...keys, k.threadBase(threadId));
       await Promise.all([this.client.zrem(k.threadsByAge, threadId), this.client.zrem(k.threadsCopied, threadId)]);
     });
+  }
+
+  /** Deletes chosen entries of one thread (prune), releasing their channel-value references. */
+  async deleteEntries(threadId: string, entries: Array<{ checkpointNs: string; checkpointId: string }>): Promise<number> {
+    if (entries.length === 0) return 0;
+    const args = entries.flatMap((e) => [e.checkpointNs, e.checkpointId]);
+    return Number(await this.run(() => this.scripted.tcDeleteEntries(1, this.keys.versions(threadId), this.keys.threadBase(threadId), ...args)));
   }
 
   // ---- migration ----------------------------------------------------------------------------

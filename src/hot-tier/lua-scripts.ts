@@ -297,6 +297,20 @@ redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
 return deleted
 `;
 
+/**
+ * Deletes chosen entries of one thread (prune): checkpoint, writes, index and age entries, and
+ * releases their channel-value references. KEYS: ver. ARGV: base, (ns, id) x n. Returns the count.
+ */
+export const DELETE_ENTRIES = `${PRELUDE}
+local base = ARGV[1]
+local n = 0
+for i = 2, #ARGV, 2 do
+  evictEntry(base, ARGV[i], ARGV[i + 1])
+  n = n + 1
+end
+return n
+`;
+
 /** Takes (or re-takes) the migration lease. KEYS: lease. ARGV: token, ttlMs. Returns 1 when held. */
 export const LEASE_ACQUIRE = `
 if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then return 1 end

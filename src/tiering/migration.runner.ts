@@ -29,6 +29,8 @@ export interface MigrationReport {
   backlogRemaining: boolean;
   /** Set when the lease was lost mid-run (another replica continues). */
   leaseLost: boolean;
+  /** Checkpoints the retention policy deleted after copying (0 with the default, keep all). */
+  checkpointsPruned: number;
 }
 
 const encoder = new TextEncoder();
@@ -53,6 +55,8 @@ export class MigrationRunner {
     private readonly cold: ColdTierStore,
     private readonly codec: TupleCodec,
     private readonly options: ResolvedTieredCheckpointOptions,
+    /** Applies the retention policy to threads whose history just moved (see `retention.ts`). */
+    private readonly retain: (threadIds: string[]) => Promise<{ checkpointsDeleted: number }> = async () => ({ checkpointsDeleted: 0 }),
   ) {}
 
   async run({ now }: { now?: number } = {}): Promise<MigrationReport> {
@@ -72,6 +76,7 @@ export class MigrationRunner {
       threadsSkippedDeleted: 0,
       backlogRemaining: false,
       leaseLost: false,
+      checkpointsPruned: 0,
     };
     const token = randomUUID();
     const { migrationLeaseMs: leaseMs } = this.options;
@@ -82,7 +87,11 @@ export class MigrationRunner {
     report.leaseAcquired = true;
     try {
       const evictAtCopy = this.options.copyAfterMs === this.options.hotWindowMs;
-      await this.copyDue(asOf - this.options.copyAfterMs, evictAtCopy, token, report);
+      const copiedThreads = new Set<string>();
+      await this.copyDue(asOf - this.options.copyAfterMs, evictAtCopy, token, report, copiedThreads);
+      if (this.options.retention.mode !== 'all' && copiedThreads.size > 0 && !report.leaseLost) {
+        report.checkpointsPruned = (await this.retain([...copiedThreads])).checkpointsDeleted;
+      }
       if (!evictAtCopy && !report.leaseLost) await this.evictDue(asOf - this.options.hotWindowMs, report);
     } finally {
       await this.hot.releaseLease(token).catch(() => undefined);
@@ -91,7 +100,7 @@ export class MigrationRunner {
     return report;
   }
 
-  private async copyDue(cutoff: number, evict: boolean, token: string, report: MigrationReport): Promise<void> {
+  private async copyDue(cutoff: number, evict: boolean, token: string, report: MigrationReport, copiedThreads: Set<string>): Promise<void> {
     const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches, migrationLeaseMs: leaseMs } = this.options;
     while (true) {
       const threads = await this.hot.threadsDue('age', cutoff, batchSize);
@@ -129,6 +138,7 @@ export class MigrationRunner {
         if (finishedThreads === 1) await hook?.('mid-cleanup', batchNo);
         finishedThreads += 1;
         const threadEntries = skipped.has(threadId) ? [] : (byThread.get(threadId) ?? []);
+        if (threadEntries.some((e) => e.checkpoint)) copiedThreads.add(threadId);
         const { finished, changed } = await this.hot.finishCopy(
           threadId,
           threadEntries.map((e) => ({ ...e, hasCheckpoint: e.checkpoint !== undefined })),

@@ -20,6 +20,8 @@ import { resolveOptions, type ResolvedTieredCheckpointOptions, type TieredCheckp
 import { MigrationRunner, type MigrationReport } from './migration.runner.js';
 import { jsonContains, mergeNewestFirst, mergeWrites, sortWrites } from './tier-merge.js';
 import { TupleCodec, type KeyedTuple } from './tuple-codec.js';
+import { ThreadMaintenance, type PruneReport } from './thread-maintenance.js';
+import type { RetentionPolicy } from './retention.js';
 
 /** Where each checkpoint of a thread lives (admin API). */
 export interface ThreadInspection {
@@ -47,6 +49,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
   readonly options: ResolvedTieredCheckpointOptions;
   private readonly codec: TupleCodec;
   private readonly migration: MigrationRunner;
+  private readonly maintenance: ThreadMaintenance;
   private readonly ownedStores: Array<HotTierStore | ColdTierStore>;
 
   constructor(
@@ -58,7 +61,8 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     super(options.serde);
     this.options = resolveOptions(options, { storesGiven: true });
     this.codec = new TupleCodec(this.serde, this.options.maxPayloadBytes);
-    this.migration = new MigrationRunner(hot, cold, this.codec, this.options);
+    this.maintenance = new ThreadMaintenance(this, hot, cold, this.codec, this.options.clock);
+    this.migration = new MigrationRunner(hot, cold, this.codec, this.options, (threads) => this.maintenance.prune(threads, this.options.retention));
     this.ownedStores = ownsStores ? [hot, cold] : [];
   }
 
@@ -117,6 +121,29 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
       },
       cold,
     };
+  }
+
+  /**
+   * Deletes old checkpoints of the given threads from both tiers, keeping per (thread,
+   * namespace) the newest `keepLast` (or, with `{ finalOnly: true }`, the last checkpoint of each
+   * run). What is kept stays fully readable, including the delta-channel history it needs.
+   */
+  async prune(threadIds: string[], options: { keepLast: number } | { finalOnly: true }): Promise<PruneReport> {
+    const policy: RetentionPolicy = 'finalOnly' in options ? { mode: 'finalOnly' } : { mode: 'keepLast', keepLast: options.keepLast };
+    if (policy.mode === 'keepLast' && (!Number.isSafeInteger(policy.keepLast) || policy.keepLast < 1)) {
+      throw new InvalidOptionsError([`prune: keepLast must be an integer >= 1, got ${String(policy.keepLast)}`]);
+    }
+    for (const id of threadIds) requireId('threadId', id, 'prune');
+    return this.maintenance.prune(threadIds, policy);
+  }
+
+  /** Copies a thread (all namespaces, both tiers, writes included) to a new, empty thread id. */
+  async copyThread(fromThreadId: string, toThreadId: string): Promise<number> {
+    requireId('fromThreadId', fromThreadId, 'copyThread');
+    requireId('toThreadId', toThreadId, 'copyThread');
+    const existing = await this.getTuple({ configurable: { thread_id: toThreadId } });
+    if (existing) throw new InvalidCheckpointConfigError(`copyThread: thread "${toThreadId}" already has checkpoints; copy into a new thread id.`);
+    return this.maintenance.copyThread(fromThreadId, toThreadId);
   }
 
   /** Lists a thread's checkpoints (all namespaces, newest first) with the tier each lives in. */

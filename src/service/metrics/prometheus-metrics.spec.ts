@@ -26,6 +26,7 @@ function report(partial: Partial<MigrationReport>): MigrationReport {
     asOf: 0,
     batches: 1,
     checkpointsCopied: 0,
+    checkpointsPruned: 0,
     writesCopied: 0,
     blobsCopied: 0,
     bytesCopied: 0,

@@ -1,0 +1,141 @@
+import { BaseCheckpointSaver, DeltaSnapshot, emptyCheckpoint, uuid6, type Checkpoint, type CheckpointTuple } from '@langchain/langgraph-checkpoint';
+import type { RunnableConfig } from '@langchain/core/runnables';
+import { ManualClock } from '../../src/core/clock.js';
+import { InvalidCheckpointConfigError, InvalidOptionsError } from '../../src/errors/tiered-checkpoint.errors.js';
+import type { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
+import { TestStores } from '../support/test-stores.js';
+
+const HOUR = 3600_000;
+const WINDOW = 24 * HOUR;
+
+let stores: TestStores;
+let clock: ManualClock;
+
+beforeAll(async () => {
+  stores = await TestStores.create('levers');
+});
+afterAll(async () => {
+  await stores.cleanup();
+});
+
+async function all(saver: TieredCheckpointSaver, config: RunnableConfig): Promise<CheckpointTuple[]> {
+  const out: CheckpointTuple[] = [];
+  for await (const t of saver.list(config)) out.push(t);
+  return out;
+}
+
+/** A thread of `steps` checkpoints (each step writes `n` and a growing `log`), one write per step. */
+async function thread(saver: TieredCheckpointSaver, threadId: string, steps: number, ns = '', source: (i: number) => 'input' | 'loop' = () => 'loop'): Promise<RunnableConfig[]> {
+  let config: RunnableConfig = { configurable: { thread_id: threadId, checkpoint_ns: ns } };
+  let parent: Checkpoint | undefined;
+  const configs: RunnableConfig[] = [];
+  for (let i = 0; i < steps; i += 1) {
+    const v = saver.getNextVersion(undefined);
+    const cp: Checkpoint = {
+      ...(parent ?? emptyCheckpoint()),
+      id: uuid6(-3),
+      channel_values: { ...(parent?.channel_values ?? {}), n: i, [`only${i % 2}`]: `v${i}` },
+      channel_versions: { ...(parent?.channel_versions ?? {}), n: v, [`only${i % 2}`]: v },
+    };
+    config = await saver.put(config, cp, { source: source(i), step: i, parents: {} }, { n: v, [`only${i % 2}`]: v });
+    await saver.putWrites(config, [['n', `w${i}`]], `task-${i}`, '~0');
+    configs.push(config);
+    parent = cp;
+    clock.advance(HOUR);
+  }
+  return configs;
+}
+
+describe('cost levers: retention, prune, copyThread', () => {
+  beforeEach(() => {
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+  });
+
+  it('prune keeps the newest N per namespace across both tiers, fully readable, and frees the rest', async () => {
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW });
+    await thread(saver, 'p', 8);
+    await thread(saver, 'p', 3, 'child:1');
+    clock.advance(WINDOW - 4 * HOUR); // the oldest checkpoints pass the window, the newest not
+    await saver.migrate();
+    const before = await all(saver, { configurable: { thread_id: 'p' } });
+    const coldBefore = await stores.cold.stats();
+    expect(coldBefore.checkpoints).toBeGreaterThan(0);
+
+    const report = await saver.prune(['p'], { keepLast: 2 });
+    expect(report).toMatchObject({ threads: 1, checkpointsKept: 4, checkpointsDeleted: 7 });
+    const after = await all(saver, { configurable: { thread_id: 'p' } });
+    const expected = [...before.filter((t) => t.config.configurable?.checkpoint_ns === '').slice(0, 2), ...before.filter((t) => t.config.configurable?.checkpoint_ns === 'child:1').slice(0, 2)];
+    const byId = (a: CheckpointTuple, b: CheckpointTuple) => String(a.config.configurable?.checkpoint_id).localeCompare(String(b.config.configurable?.checkpoint_id));
+    expect([...after].sort(byId)).toEqual([...expected].sort(byId));
+
+    const coldAfter = await stores.cold.stats();
+    expect(coldAfter.checkpoints).toBeLessThan(coldBefore.checkpoints);
+    expect(coldAfter.blobs).toBeLessThan(coldBefore.blobs);
+    // Everything kept survives migration too.
+    clock.advance(3 * WINDOW);
+    await saver.migrate();
+    expect([...(await all(saver, { configurable: { thread_id: 'p' } }))].sort(byId)).toEqual([...expected].sort(byId));
+    await expect(saver.prune(['p'], { keepLast: 0 })).rejects.toThrow(InvalidOptionsError);
+  });
+
+  it('keeps the ancestors a delta channel of a kept checkpoint replays from', async () => {
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW });
+    const meta = { source: 'loop' as const, step: 0, parents: {} };
+    const put = async (parentConfig: RunnableConfig, values: Record<string, unknown>) => {
+      const versions = Object.fromEntries(Object.keys(values).map((k) => [k, saver.getNextVersion(undefined)]));
+      return saver.put(parentConfig, { ...emptyCheckpoint(), id: uuid6(-3), channel_values: values, channel_versions: versions }, meta, versions);
+    };
+    let c = await put({ configurable: { thread_id: 'd', checkpoint_ns: '' } }, { other: 'root' });
+    c = await put(c, { messages: new DeltaSnapshot(['seed']) });
+    const snapshotId = c.configurable?.checkpoint_id;
+    for (let i = 0; i < 5; i += 1) {
+      await saver.putWrites(c, [['messages', [`m${i}`]]], `task${i}`);
+      c = await put(c, {});
+    }
+    clock.advance(2 * WINDOW);
+    await saver.migrate();
+    const ask = { config: c, channels: ['messages'] };
+    const history = await saver.getDeltaChannelHistory(ask);
+    expect(history.messages.writes.map((w) => w[2])).toEqual([['m0'], ['m1'], ['m2'], ['m3'], ['m4']]);
+
+    const report = await saver.prune(['d'], { keepLast: 1 });
+    // The root (before the snapshot) goes; the snapshot and everything after it stays.
+    expect(report.checkpointsDeleted).toBe(1);
+    expect(await saver.getDeltaChannelHistory(ask)).toEqual(history);
+    expect(await BaseCheckpointSaver.prototype.getDeltaChannelHistory.call(saver, ask)).toEqual(history);
+    expect((await saver.getTuple({ configurable: { thread_id: 'd', checkpoint_ns: '', checkpoint_id: snapshotId } }))?.checkpoint.channel_values.messages).toBeInstanceOf(DeltaSnapshot);
+  });
+
+  it('applies retention during migration: keep only the final checkpoint of each run', async () => {
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW, retention: { mode: 'finalOnly' } });
+    // Three runs of three steps: input, loop, loop.
+    const configs = await thread(saver, 'runs', 9, '', (i) => (i % 3 === 0 ? 'input' : 'loop'));
+    clock.advance(2 * WINDOW);
+    const report = await saver.migrate();
+    expect(report.checkpointsCopied).toBe(9);
+    expect(report.checkpointsPruned).toBe(6);
+    const kept = (await all(saver, { configurable: { thread_id: 'runs' } })).map((t) => t.config.configurable?.checkpoint_id);
+    expect(kept).toEqual([configs[8], configs[5], configs[2]].map((c) => c.configurable?.checkpoint_id));
+    expect((await saver.getTuple(configs[5]))?.pendingWrites).toEqual([['task-5', 'n', 'w5']]);
+    expect((await stores.cold.stats()).checkpoints).toBe(3);
+  });
+
+  it('copies a thread with its history, values and writes, from both tiers', async () => {
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW });
+    await thread(saver, 'src', 4);
+    clock.advance(WINDOW - 2 * HOUR);
+    await saver.migrate(); // split: older steps cold, newer hot
+    await thread(saver, 'src', 2, 'child:1');
+    const strip = (tuples: CheckpointTuple[]) =>
+      tuples.map((t) => ({ ...t, config: { configurable: { ...t.config.configurable, thread_id: 'X' } }, parentConfig: t.parentConfig ? { configurable: { ...t.parentConfig.configurable, thread_id: 'X' } } : undefined }));
+    const source = await all(saver, { configurable: { thread_id: 'src' } });
+    expect(await saver.copyThread('src', 'dst')).toBe(6);
+    expect(strip(await all(saver, { configurable: { thread_id: 'dst' } }))).toEqual(strip(source));
+    await expect(saver.copyThread('src', 'dst')).rejects.toThrow(InvalidCheckpointConfigError);
+    // The copy is independent: deleting the source leaves it whole, also after migration.
+    await saver.deleteThread('src');
+    clock.advance(3 * WINDOW);
+    await saver.migrate();
+    expect(strip(await all(saver, { configurable: { thread_id: 'dst' } }))).toEqual(strip(source));
+  });
+});
