@@ -66,6 +66,13 @@ export interface TieredCheckpointOptions {
    * checkpoint of each run. Applied to the threads each run copied.
    */
   retention?: RetentionPolicy;
+  /**
+   * Thread TTL: threads idle (no write) longer than this are deleted from both tiers by the
+   * migration job. Default 0 (off).
+   */
+  threadTtlMs?: number;
+  /** How long a thread deleted by its TTL refuses late writes (`ThreadExpiredError`). Default 7 days. */
+  threadTombstoneMs?: number;
   /** Fault-injection hook called at each step of a migration batch (tests only). */
   migrationStepHook?: MigrationStepHook;
 }
@@ -98,7 +105,7 @@ const KEY_PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
 const KNOWN_OPTIONS = new Set<string>([
   'redisUrl', 'redis', 'databaseUrl', 'prisma', 'schema', 'keyPrefix', 'hotWindowMs', 'copyAfterMs', 'migrationCron',
   'migrationEnabled', 'migrationBatchSize', 'migrationMaxBatchesPerRun', 'migrationLeaseMs', 'maxPayloadBytes',
-  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention',
+  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention', 'threadTtlMs', 'threadTombstoneMs',
 ] satisfies Array<keyof TieredCheckpointOptions>);
 
 function cronProblem(expression: unknown): string | undefined {
@@ -179,6 +186,8 @@ export function resolveOptions(
     clock: options.clock ?? systemClock,
     metrics: options.metrics ?? noopMetrics,
     retention: options.retention ?? { mode: 'all' },
+    threadTtlMs: options.threadTtlMs ?? 0,
+    threadTombstoneMs: options.threadTombstoneMs ?? 7 * 24 * HOUR,
   };
 
   if (!SCHEMA_NAME.test(resolved.schema)) {
@@ -198,6 +207,8 @@ export function resolveOptions(
   checkInt(problems, 'migrationLeaseMs', resolved.migrationLeaseMs, 1000);
   checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
   checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
+  checkInt(problems, 'threadTtlMs', resolved.threadTtlMs, 0);
+  checkInt(problems, 'threadTombstoneMs', resolved.threadTombstoneMs, 1);
   const r = resolved.retention as { mode?: unknown; keepLast?: unknown };
   if (!['all', 'keepLast', 'finalOnly'].includes(String(r?.mode)) || (r.mode === 'keepLast' && !(Number.isSafeInteger(r.keepLast) && (r.keepLast as number) >= 1))) {
     problems.push(`retention must be { mode: 'all' }, { mode: 'finalOnly' } or { mode: 'keepLast', keepLast: N >= 1 }, got ${JSON.stringify(resolved.retention)}`);

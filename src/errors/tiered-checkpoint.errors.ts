@@ -10,7 +10,8 @@ export type TieredCheckpointErrorCode =
   | 'PAYLOAD_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
   | 'LEASE_LOST'
-  | 'STORE_CORRUPTED';
+  | 'STORE_CORRUPTED'
+  | 'THREAD_EXPIRED';
 
 /** Base class of every error this library throws. */
 export class TieredCheckpointError extends Error {
@@ -86,5 +87,12 @@ export class LeaseLostError extends TieredCheckpointError {
 export class StoreCorruptedError extends TieredCheckpointError {
   constructor(message: string) {
     super('STORE_CORRUPTED', message);
+  }
+}
+
+/** A write to a thread that its TTL deleted (the tombstone is still there). */
+export class ThreadExpiredError extends TieredCheckpointError {
+  constructor(readonly threadId: string) {
+    super('THREAD_EXPIRED', `thread "${threadId}" was deleted after being idle longer than its TTL (threadTtlMs); start a new thread instead of writing to it.`);
   }
 }

@@ -24,7 +24,7 @@ export class HotTierModule {
         {
           provide: HotTierStore,
           inject: [TIERED_CHECKPOINT_RESOLVED_OPTIONS],
-          useFactory: (options: ResolvedTieredCheckpointOptions) => new HotTierStore({ redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix }),
+          useFactory: (options: ResolvedTieredCheckpointOptions) => new HotTierStore({ redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, trackActivity: options.threadTtlMs > 0 }),
         },
         HotTierLifecycle,
       ],

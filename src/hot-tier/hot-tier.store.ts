@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js';
-import { StoreUnavailableError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
+import { StoreUnavailableError, ThreadExpiredError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
 import { pack, unpack } from './record-codec.js';
 import {
   ADOPT_BLOBS,
@@ -27,6 +27,12 @@ export interface HotTierStoreOptions {
   redisUrl?: string;
   /** Prefix of every key. */
   keyPrefix: string;
+  /**
+   * Record each thread's last write (a small key per thread and an index entry, kept while the
+   * thread exists) so the thread TTL can find idle threads. Default false: no per-thread state
+   * survives migration beyond the cold high-water mark.
+   */
+  trackActivity?: boolean;
 }
 
 /** A checkpoint as Redis holds it: serde bytes, not yet deserialized. */
@@ -239,6 +245,7 @@ function decodeCheckpoint(flat: Array<Buffer | string>, blobValues: Array<Buffer
 export class HotTierStore {
   readonly keys: RedisKeys;
   readonly client: Redis | Cluster;
+  private readonly trackActivity: boolean;
   private readonly ownsClient: boolean;
   private readonly scripted: Scripted;
   private marker?: string;
@@ -248,6 +255,7 @@ export class HotTierStore {
 
   constructor(options: HotTierStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
+    this.trackActivity = options.trackActivity ?? false;
     if (options.redis) {
       this.client = options.redis;
       this.ownsClient = false;
@@ -374,7 +382,7 @@ export class HotTierStore {
     for (const blob of write.blobs) {
       args.push(blobField(blob.channel, blob.version), pack([blob.type, blob.bytes ?? EMPTY]));
     }
-    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken());
+    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken(), this.trackActivity ? '1' : '0');
     const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
     await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)));
   }
@@ -396,7 +404,7 @@ export class HotTierStore {
   /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
   async putWrites(key: CheckpointKey, writes: WriteRecord[], now: number): Promise<void> {
     const k = this.keys;
-    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken()];
+    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken(), this.trackActivity ? '1' : '0'];
     for (const w of writes) {
       args.push(writeField(w.taskId, w.idx), pack([w.channel, w.type, w.bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
     }
@@ -412,7 +420,14 @@ export class HotTierStore {
    */
   private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<void> {
     await this.run(async () => {
-      const [score] = await Promise.all([script(), this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId)]);
+      const [score] = await Promise.all([
+        script().catch((error: unknown) => {
+          if (error instanceof Error && error.message.includes('TC_THREAD_EXPIRED')) throw new ThreadExpiredError(threadId);
+          throw error;
+        }),
+        this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId),
+        ...(this.trackActivity ? [this.client.zadd(this.keys.threadsActive, 'GT', now, threadId)] : []),
+      ]);
       // An entry that had been copied and changed again keeps its original age: index that age.
       if (Number(score) < now) await this.client.zadd(this.keys.threadsByAge, 'LT', Number(score), threadId);
     });
@@ -486,14 +501,24 @@ export class HotTierStore {
     return [...new Set([...a, ...b])];
   }
 
-  /** Removes every key of a thread. */
-  async deleteThread(threadId: string): Promise<void> {
+  /**
+   * Removes every key of a thread. With `idleBefore`, only if its last write is not newer (the
+   * TTL sweep), leaving a tombstone for `tombstoneMs`. Returns false when the thread was not idle.
+   */
+  async deleteThread(threadId: string, ttl?: { idleBefore: number; tombstoneMs: number }): Promise<boolean> {
     const k = this.keys;
     const keys = [k.namespaces(threadId), k.age(threadId), k.copied(threadId), k.versions(threadId), k.coldMax(threadId)];
-    await this.run(async () => {
-      await this.scripted.tcDeleteThread(keys.length, ...keys, k.threadBase(threadId));
-      await Promise.all([this.client.zrem(k.threadsByAge, threadId), this.client.zrem(k.threadsCopied, threadId)]);
+    return this.run(async () => {
+      const deleted = Number(await this.scripted.tcDeleteThread(keys.length, ...keys, k.threadBase(threadId), ttl ? String(ttl.idleBefore) : '', ttl ? String(ttl.tombstoneMs) : ''));
+      if (deleted < 0) return false;
+      await Promise.all([this.client.zrem(k.threadsByAge, threadId), this.client.zrem(k.threadsCopied, threadId), this.client.zrem(k.threadsActive, threadId)]);
+      return true;
     });
+  }
+
+  /** Threads whose last write is at or before `cutoff` (thread TTL candidates). */
+  async idleThreads(cutoff: number, limit: number): Promise<string[]> {
+    return this.run(() => this.client.zrangebyscore(this.keys.threadsActive, '-inf', cutoff, 'LIMIT', 0, limit));
   }
 
   /** Deletes chosen entries of one thread (prune), releasing their channel-value references. */

@@ -79,11 +79,14 @@ end
 /**
  * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
  * ARGV: base, ns, checkpointId, now, skeleton, skeletonType, metadata, metadataType, parentId,
- *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken.
+ *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken, trackActivity.
  * Returns the entry's age score.
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
 local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local token, trackActivity = ARGV[#ARGV - 1], ARGV[#ARGV]
+if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
+if trackActivity == '1' then redis.call('SET', base .. 'last', now) end
 local i = 10
 local nBlobs = tonumber(ARGV[i]); i = i + 1
 for _ = 1, nBlobs do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]); i = i + 2 end
@@ -116,7 +119,7 @@ redis.call('HSET', KEYS[3], 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt',
   'parent', ARGV[9], 'refs', table.concat(counted, '\\1'), 'cold', table.concat(cold, '\\1'), 'ts', now)
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
-return touchEntry(base, ns .. '\\0' .. id, now, ARGV[#ARGV])
+return touchEntry(base, ns .. '\\0' .. id, now, token)
 `;
 
 /**
@@ -149,13 +152,16 @@ return adopted
 
 /**
  * putWrites. KEYS: writes, age, copied, ver.
- * ARGV: base, member, now, versionToken, (field, packedValue, special) x n.
+ * ARGV: base, member, now, versionToken, trackActivity ('1': record the last write, for the
+ * thread TTL), (field, packedValue, special) x n.
  * Regular writes keep the first value stored under (task, idx); special channels
  * (negative idx) are replaced, as LangGraph's savers do. Returns the entry's age score.
  */
 export const PUT_WRITES = `${PRELUDE}
 local base, member, now, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-for i = 5, #ARGV, 3 do
+if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
+if ARGV[5] == '1' then redis.call('SET', base .. 'last', now) end
+for i = 6, #ARGV, 3 do
   if ARGV[i + 2] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
@@ -268,12 +274,19 @@ return { #members, minScore(KEYS[1]) }
 `;
 
 /**
- * deleteThread: every key of one thread. KEYS: ns, age, copied, ver, coldmax. ARGV: base.
+ * deleteThread: every key of one thread. KEYS: ns, age, copied, ver, coldmax.
+ * ARGV: base, idleBefore ('' = unconditional; else only if the last write is not newer: thread
+ * TTL), tombstoneMs ('' = none). Returns the keys deleted, or -1 when the thread was not idle.
  * Entries come from the namespace indexes and from the age/copied sets, which also name
  * writes-only entries (late writes to checkpoints that live in PostgreSQL).
  */
 export const DELETE_THREAD = `${PRELUDE}
-local base = ARGV[1]
+local base, idleBefore, tombstoneMs = ARGV[1], ARGV[2], ARGV[3]
+-- Thread TTL: delete only if the thread is still idle (no write since the sweep chose it).
+if idleBefore ~= '' then
+  local last = redis.call('GET', base .. 'last')
+  if last and tonumber(last) > tonumber(idleBefore) then return -1 end
+end
 local deleted = 0
 local function dropEntry(ns, id)
   local e = enc(ns)
@@ -293,7 +306,10 @@ for _, key in ipairs({ KEYS[2], KEYS[3] }) do
     redis.call('DEL', base .. 'b:' .. e, base .. 'bref:' .. e, base .. 'idx:' .. e)
   end
 end
-redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5])
+redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], base .. 'last')
+-- An expired thread keeps a tombstone for a while: a late write is refused instead of
+-- starting the thread again from nothing.
+if tombstoneMs ~= '' then redis.call('SET', base .. 'expired', '1', 'PX', tombstoneMs) end
 return deleted
 `;
 

@@ -21,8 +21,11 @@
  * | `P:{P:t}:copied`         | ZSET | entries copied but still served hot, score = first write (ms) |
  * | `P:{P:t}:ver`            | HASH | per-entry mutation counter, field `n\0c` |
  * | `P:{P:t}:coldmax`        | HASH | highest checkpoint id copied to PostgreSQL, per namespace |
+ * | `P:{P:t}:last`           | STR  | time of the thread's last write (ms), for the thread TTL |
+ * | `P:{P:t}:expired`        | STR  | tombstone of a thread deleted by its TTL (expires); writes are refused |
  * | `P:threads:age`          | ZSET | threads with uncopied entries, score = oldest entry (ms) |
  * | `P:threads:copied`       | ZSET | threads with copied, not yet evicted entries, score = oldest |
+ * | `P:threads:active`       | ZSET | every thread, score = its last write (ms): the TTL sweep reads it |
  * | `P:migration:lease`      | STR  | token of the replica currently migrating |
  * | `P:meta:marker`          | STR  | random marker written at start; its loss means Redis lost its data |
  *
@@ -114,6 +117,10 @@ export class RedisKeys {
   /** Threads with copied entries that are still served from Redis. */
   get threadsCopied(): string {
     return `${this.prefix}:threads:copied`;
+  }
+  /** Every thread by last write time (thread TTL). */
+  get threadsActive(): string {
+    return `${this.prefix}:threads:active`;
   }
   get migrationLease(): string {
     return `${this.prefix}:migration:lease`;

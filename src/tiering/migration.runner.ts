@@ -31,6 +31,8 @@ export interface MigrationReport {
   leaseLost: boolean;
   /** Checkpoints the retention policy deleted after copying (0 with the default, keep all). */
   checkpointsPruned: number;
+  /** Threads deleted from both tiers because they were idle longer than `threadTtlMs`. */
+  threadsExpired: number;
 }
 
 const encoder = new TextEncoder();
@@ -77,6 +79,7 @@ export class MigrationRunner {
       backlogRemaining: false,
       leaseLost: false,
       checkpointsPruned: 0,
+      threadsExpired: 0,
     };
     const token = randomUUID();
     const { migrationLeaseMs: leaseMs } = this.options;
@@ -93,6 +96,7 @@ export class MigrationRunner {
         report.checkpointsPruned = (await this.retain([...copiedThreads])).checkpointsDeleted;
       }
       if (!evictAtCopy && !report.leaseLost) await this.evictDue(asOf - this.options.hotWindowMs, report);
+      if (this.options.threadTtlMs > 0 && !report.leaseLost) await this.expireIdle(asOf - this.options.threadTtlMs, report);
     } finally {
       await this.hot.releaseLease(token).catch(() => undefined);
       report.finishedAt = Date.now();
@@ -194,6 +198,30 @@ export class MigrationRunner {
       }
     }
     return { batch, bytes };
+  }
+
+  /**
+   * Thread TTL: deletes threads idle since before `cutoff` from both tiers. Redis first, only if
+   * the thread is still idle at that moment (atomic with the delete), leaving a tombstone that
+   * refuses late writes; then PostgreSQL, whose epoch bump stops a batch in flight from writing
+   * the thread back.
+   */
+  private async expireIdle(cutoff: number, report: MigrationReport): Promise<void> {
+    const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches, threadTombstoneMs } = this.options;
+    for (let round = 0; round < maxBatches; round += 1) {
+      const idle = await this.hot.idleThreads(cutoff, batchSize);
+      if (idle.length === 0) return;
+      let expiredThisRound = 0;
+      for (const threadId of idle) {
+        if (!(await this.hot.deleteThread(threadId, { idleBefore: cutoff, tombstoneMs: threadTombstoneMs }))) continue;
+        await this.cold.deleteThread(threadId);
+        report.threadsExpired += 1;
+        expiredThisRound += 1;
+      }
+      // Every candidate became active again: their new scores are past the cutoff.
+      if (expiredThisRound === 0) return;
+    }
+    report.backlogRemaining = true;
   }
 
   /** Drops copied entries that are now older than the hot window (copy/evict split). */

@@ -139,3 +139,33 @@ describe('cost levers: retention, prune, copyThread', () => {
     expect(strip(await all(saver, { configurable: { thread_id: 'dst' } }))).toEqual(strip(source));
   });
 });
+
+describe('cost lever: thread TTL', () => {
+  it('deletes threads idle longer than the TTL from both tiers and refuses late writes to them', async () => {
+    clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW, threadTtlMs: 10 * 24 * HOUR });
+    const idle = await thread(saver, 'idle', 3);
+    clock.advance(2 * WINDOW);
+    await saver.migrate(); // idle's history is cold now
+    clock.advance(9 * 24 * HOUR);
+    await thread(saver, 'busy', 2); // written recently
+    const { ThreadExpiredError } = await import('../../src/errors/tiered-checkpoint.errors.js');
+    const report = await saver.migrate();
+    expect(report.threadsExpired).toBe(1);
+    expect(await saver.getTuple({ configurable: { thread_id: 'idle' } })).toBeUndefined();
+    expect(await all(saver, { configurable: { thread_id: 'idle' } })).toEqual([]);
+    expect((await all(saver, { configurable: { thread_id: 'busy' } })).length).toBe(2);
+    // A late write to the expired thread is refused, and nothing of it comes back.
+    await expect(saver.putWrites(idle[2], [['n', 'late']], 'late-task')).rejects.toBeInstanceOf(ThreadExpiredError);
+    await expect(thread(saver, 'idle', 1)).rejects.toThrow(/idle longer than its TTL/);
+    expect(await saver.getTuple({ configurable: { thread_id: 'idle' } })).toBeUndefined();
+    // idle's history was cold: gone from PostgreSQL too (busy is still only hot).
+    expect((await stores.cold.list({})).map((r) => r.threadId)).toEqual([]);
+    // Only the tombstone is left of the expired thread in Redis.
+    const left: string[] = [];
+    for await (const batch of stores.redis.scanStream({ match: `${saver.options.keyPrefix}:{${saver.options.keyPrefix}:idle}:*` })) left.push(...(batch as string[]));
+    expect(left).toEqual([`${saver.options.keyPrefix}:{${saver.options.keyPrefix}:idle}:expired`]);
+    // A thread that was written again after the sweep chose it is not deleted.
+    expect((await saver.migrate()).threadsExpired).toBe(0);
+  });
+});

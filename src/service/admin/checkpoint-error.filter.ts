@@ -9,6 +9,7 @@ const STATUS: Record<TieredCheckpointErrorCode, number> = {
   STORE_UNAVAILABLE: 503,
   LEASE_LOST: 409,
   STORE_CORRUPTED: 500,
+  THREAD_EXPIRED: 410,
 };
 
 /** Maps the library's typed errors to HTTP statuses (the library itself throws no HTTP errors). */

@@ -27,6 +27,7 @@ function report(partial: Partial<MigrationReport>): MigrationReport {
     batches: 1,
     checkpointsCopied: 0,
     checkpointsPruned: 0,
+    threadsExpired: 0,
     writesCopied: 0,
     blobsCopied: 0,
     bytesCopied: 0,
