@@ -11,6 +11,7 @@ import type {
 } from '../core/records.js';
 import { InvalidOptionsError, StoreCorruptedError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
 import { ColdTierMigrator, type MigrationReport } from './cold-tier.migrator.js';
+import { compressValue, decompressValue, type ColdCompression } from './cold-compression.js';
 import {
   coldTierSql,
   COLD_TIER_TABLES,
@@ -33,6 +34,8 @@ export interface ColdTierStoreOptions {
   migrationsDir?: string;
   /** Upper bound of one `writeMigrationBatch` / `deleteThread` transaction. Default 120 000 ms. */
   transactionTimeoutMs?: number;
+  /** Compress channel values and writes written by migration (see `cold-compression.ts`). Default `none`. */
+  compression?: ColdCompression;
 }
 
 /** Bytes and rows one table takes on disk. `tableBytes + indexBytes + toastBytes === totalBytes`. */
@@ -179,6 +182,16 @@ function zipLength(row: CheckpointSqlRow, names: Array<keyof CheckpointSqlRow>):
   return lengths[0]!;
 }
 
+/** A cold checkpoint with its compressed values and writes inflated. */
+function inflate(cp: ColdCheckpoint): ColdCheckpoint {
+  return { ...cp, blobs: cp.blobs.map(decompressValue), writes: cp.writes.map(decompressValue) };
+}
+
+/** A migration batch with values and writes compressed where that makes them smaller. */
+function compressBatch(batch: MigrationBatch, mode: ColdCompression): MigrationBatch {
+  return { ...batch, blobs: batch.blobs.map((b) => compressValue(b, mode)), writes: batch.writes.map((w) => compressValue(w, mode)) };
+}
+
 /** Converts one row of the checkpoint SELECT into a {@link ColdCheckpoint}. */
 export function toColdCheckpoint(row: CheckpointSqlRow): ColdCheckpoint {
   const where = `${row.thread_id}/${row.checkpoint_ns}/${row.checkpoint_id}`;
@@ -255,6 +268,7 @@ export class ColdTierStore {
   private closed = false;
   /** The pool under our own Prisma client: reads run on it as prepared statements. */
   private readonly pool?: pg.Pool;
+  private readonly compression: ColdCompression;
 
   /**
    * Uses `options.prisma` when given (and never closes it); otherwise creates a client from
@@ -275,6 +289,7 @@ export class ColdTierStore {
     if (problems.length > 0) throw new InvalidOptionsError(problems);
 
     this.schema = options.schema;
+    this.compression = options.compression ?? 'none';
     this.sql = coldTierSql(options.schema);
     this.lockNamespace = threadLockNamespace(options.schema);
     this.migrationsDir = options.migrationsDir;
@@ -347,7 +362,7 @@ export class ColdTierStore {
     return this.run('getTuple', async () => {
       const query = this.sql.selectCheckpoints({ threadId, checkpointNs, checkpointId, limit: 1 });
       const rows = await this.read<CheckpointSqlRow>(query.text, query.values);
-      return rows.length > 0 ? toColdCheckpoint(rows[0]!) : undefined;
+      return rows.length > 0 ? inflate(toColdCheckpoint(rows[0]!)) : undefined;
     });
   }
 
@@ -364,7 +379,7 @@ export class ColdTierStore {
         refs.map((r) => r.channel),
         refs.map((r) => String(r.version)),
       ]);
-      return rows.map((r) => ({ channel: r.channel, version: r.version, type: r.type, bytes: r.blob ?? null }));
+      return rows.map((r) => decompressValue({ channel: r.channel, version: r.version, type: r.type, bytes: r.blob ?? null }));
     });
   }
 
@@ -389,7 +404,7 @@ export class ColdTierStore {
         limit,
       });
       const rows = await this.read<CheckpointSqlRow>(sql.text, sql.values);
-      return rows.map(toColdCheckpoint);
+      return rows.map((row) => inflate(toColdCheckpoint(row)));
     });
   }
 
@@ -441,7 +456,7 @@ export class ColdTierStore {
           const rows = await tx.$queryRawUnsafe<Array<{ thread_id: string; epoch: bigint | number }>>(this.sql.selectEpochs, threads);
           const current = new Map(rows.map((r) => [r.thread_id, Number(r.epoch)]));
           const skipped = new Set(threads.filter((t) => (current.get(t) ?? 0) !== (expectedEpochs.get(t) ?? 0)));
-          const prepared = prepareBatch(batch, skipped);
+          const prepared = prepareBatch(this.compression === 'none' ? batch : compressBatch(batch, this.compression), skipped);
           await this.insertPrepared(tx, prepared);
           await beforeCommit?.();
           return { writtenThreads: prepared.threads, skippedThreads: [...skipped].sort(compareStrings) };

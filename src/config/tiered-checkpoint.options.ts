@@ -71,6 +71,11 @@ export interface TieredCheckpointOptions {
    * migration job. Default 0 (off).
    */
   threadTtlMs?: number;
+  /**
+   * Compress channel values and writes as migration moves them to PostgreSQL (`gzip`), or not
+   * (`none`, default). Compressed rows cannot be read by `PostgresSaver`.
+   */
+  coldCompression?: 'none' | 'gzip';
   /** How long a thread deleted by its TTL refuses late writes (`ThreadExpiredError`). Default 7 days. */
   threadTombstoneMs?: number;
   /** Fault-injection hook called at each step of a migration batch (tests only). */
@@ -105,7 +110,7 @@ const KEY_PREFIX = /^[A-Za-z0-9_.-]{1,64}$/;
 const KNOWN_OPTIONS = new Set<string>([
   'redisUrl', 'redis', 'databaseUrl', 'prisma', 'schema', 'keyPrefix', 'hotWindowMs', 'copyAfterMs', 'migrationCron',
   'migrationEnabled', 'migrationBatchSize', 'migrationMaxBatchesPerRun', 'migrationLeaseMs', 'maxPayloadBytes',
-  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention', 'threadTtlMs', 'threadTombstoneMs',
+  'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention', 'threadTtlMs', 'threadTombstoneMs', 'coldCompression',
 ] satisfies Array<keyof TieredCheckpointOptions>);
 
 function cronProblem(expression: unknown): string | undefined {
@@ -187,6 +192,7 @@ export function resolveOptions(
     metrics: options.metrics ?? noopMetrics,
     retention: options.retention ?? { mode: 'all' },
     threadTtlMs: options.threadTtlMs ?? 0,
+    coldCompression: options.coldCompression ?? 'none',
     threadTombstoneMs: options.threadTombstoneMs ?? 7 * 24 * HOUR,
   };
 
@@ -208,6 +214,7 @@ export function resolveOptions(
   checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
   checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
   checkInt(problems, 'threadTtlMs', resolved.threadTtlMs, 0);
+  if (!['none', 'gzip'].includes(resolved.coldCompression)) problems.push(`coldCompression must be "none" or "gzip", got ${JSON.stringify(resolved.coldCompression)}`);
   checkInt(problems, 'threadTombstoneMs', resolved.threadTombstoneMs, 1);
   const r = resolved.retention as { mode?: unknown; keepLast?: unknown };
   if (!['all', 'keepLast', 'finalOnly'].includes(String(r?.mode)) || (r.mode === 'keepLast' && !(Number.isSafeInteger(r.keepLast) && (r.keepLast as number) >= 1))) {

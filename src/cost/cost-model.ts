@@ -391,7 +391,7 @@ function buildTraces(s: Scenario, m: MeasuredInputs, pgOnly: DesignCost, tiered:
     {
       design: 'tiered',
       figure: 'Redis commands and server time per checkpoint (puts, writes, reads)',
-      measured: `${fmtNum(m.hot.commandsPerCheckpoint)} commands; ${fmtNum(rl.usecPerCheckpoint)} µs (${rl.usecMeasured ? 'measured' : 'NOT measured: fallback (U)'})`,
+      measured: `${fmtNum(m.hot.commandsPerCheckpoint)} commands sent${m.hot.serverCallsPerCheckpoint === null ? '' : ` (${fmtNum(m.hot.serverCallsPerCheckpoint)} executed incl. inside Lua)`}; ${fmtNum(rl.usecPerCheckpoint)} µs (${rl.usecMeasured ? 'measured' : 'NOT measured: fallback (U)'})`,
       becomes: `× ${fmtNum(P)}/s = ${fmtNum(rl.commandsPerSecPeak)} commands/s, ${fmtNum(rr.peakCpuCores)} Redis cores at peak`,
       pricedAs: `${tiered.redis!.sizing.bindingConstraint}`,
     },

@@ -190,6 +190,8 @@ export interface MeasuredInputs {
     argBytesPerCheckpoint: number;
     /** Server µs per checkpoint (`INFO commandstats`), null when not usable. */
     serverUsecPerCheckpoint: number | null;
+    /** `INFO commandstats` calls per checkpoint, commands run inside Lua scripts included; null on a shared server. */
+    serverCallsPerCheckpoint: number | null;
     /** PostgreSQL transactions while the workload ran on the tiered saver (connection start-up included). */
     pgTransactionsDuringPuts: number;
     /** PostgreSQL write commits (from WAL) and rows written in that phase: the design says 0. */
@@ -309,6 +311,7 @@ export function deriveMeasuredInputs(raw: RawMeasurement): MeasuredInputs {
       commandsPerCheckpoint: sum(Object.values(raw.tieredPuts.redis.clientCommands)) / n,
       argBytesPerCheckpoint: raw.tieredPuts.redis.clientArgBytes / n,
       serverUsecPerCheckpoint: sharedRedis ? null : usecPuts / n,
+      serverCallsPerCheckpoint: sharedRedis ? null : sum(Object.values(raw.tieredPuts.redis.serverCommands).map((c) => c.calls)) / n,
       pgTransactionsDuringPuts: raw.tieredPuts.pg.transactions,
       pgQueriesPerCheckpoint: sum(Object.values(raw.tieredPuts.coldCalls ?? {})) / n,
       pgWriteCommitsDuringPuts: raw.tieredPuts.pg.writeCommits,

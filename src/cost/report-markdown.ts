@@ -120,7 +120,7 @@ export function renderScenarioReport(r: CostResult, options: ReportOptions = {})
   const rq = r.tiered.redis!.requirement;
   const rl = r.tiered.redis!.load;
   out.push(
-    `- **Tiered, Redis:** ${rz.deployment === 'nodes' ? `${rz.shards} shard(s) × (1 + ${s.tiered.redis.replicas} replica(s)) of ${rz.node!.type} (${rz.node!.memoryGiB} GiB, ${fmtBytes(rz.usableBytesPerShard)} usable after the ${fmtPct(s.sizing.redis.reservedMemoryFraction)} reserve), ${fmtPct(rz.memoryUtilization)} of usable memory` : 'ElastiCache Serverless'}; ${rz.bindingConstraint}. Holds ${fmtNum(rl.checkpointsHeld)} checkpoints (${fmtNum(rl.holdHours)} h) = ${fmtBytes(rq.datasetBytes)} incl. ${fmtBytes(rl.residualBytes)} of per-thread high-water marks (${fmtNum(rl.threadsRetained)} threads); ${fmtNum(rq.peakCpuCores)} cores at peak.${rz.alternative ? ` The other option (${rz.alternative.summary}) would cost ${fmtUsd(rz.alternative.monthlyUsd)}/month.` : ''}`,
+    `- **Tiered, Redis:** ${rz.deployment === 'nodes' ? `${rz.shards} shard(s) × (1 + ${s.tiered.redis.replicas} replica(s)) of ${rz.node!.type} (${rz.node!.memoryGiB} GiB, ${fmtBytes(rz.usableBytesPerShard)} usable after the ${fmtPct(s.sizing.redis.reservedMemoryFraction)} reserve), ${fmtPct(rz.memoryUtilization)} of usable memory` : 'ElastiCache Serverless'}; ${rz.bindingConstraint}. Holds ${fmtNum(rl.checkpointsHeld)} checkpoints (${fmtNum(rl.holdHours)} h) = ${fmtBytes(rq.datasetBytes)} incl. ${fmtBytes(rl.residualBytes)} of per-thread keys that stay after migration (${fmtNum(rl.threadsRetained)} threads); ${fmtNum(rq.peakCpuCores)} cores at peak.${rz.alternative ? ` The other option (${rz.alternative.summary}) would cost ${fmtUsd(rz.alternative.monthlyUsd)}/month.` : ''}`,
   );
   const rejectedPg = r.pgOnly.postgres.sizing.rejected;
   if (rejectedPg.length > 0) out.push(`- PostgreSQL-only classes rejected (cheapest first): ${rejectedPg.map((x) => `${x.class} — ${x.reason}`).join('; ')}.`);
@@ -160,7 +160,7 @@ function measuredTable(r: CostResult): string[] {
     row(['PostgreSQL rows written', fmtNum(m.pgOnly.rowsPerCheckpoint), fmtNum(m.hot.pgRowsDuringPuts / m.checkpointsMeasured), fmtNum(m.migration.rowsPerCheckpoint)]),
     row(['PostgreSQL WAL', fmtBytes(m.pgOnly.walBytesPerCheckpoint), m.hot.pgWalBytesDuringPuts === null ? 'not measured' : fmtBytes(m.hot.pgWalBytesDuringPuts / m.checkpointsMeasured), fmtBytes(m.migration.walBytesPerCheckpoint)]),
     row(['server CPU', `${ms(m.pgOnly.cpuSecPerCheckpoint)} PostgreSQL backend`, m.hot.serverUsecPerCheckpoint === null ? 'not measured' : `${fmtNum(m.hot.serverUsecPerCheckpoint)} µs Redis`, `${ms(m.migration.cpuSecPerCheckpoint)} PostgreSQL backend${m.migration.redisUsecPerCheckpoint === null ? '' : ` + ${fmtNum(m.migration.redisUsecPerCheckpoint)} µs Redis`}`]),
-    row(['Redis commands', '–', fmtNum(m.hot.commandsPerCheckpoint), fmtNum(m.migration.redisCommandsPerCheckpoint)]),
+    row(['Redis commands', '–', `${fmtNum(m.hot.commandsPerCheckpoint)} sent${m.hot.serverCallsPerCheckpoint === null ? '' : ` (${fmtNum(m.hot.serverCallsPerCheckpoint)} executed, Lua-internal included)`}`, fmtNum(m.migration.redisCommandsPerCheckpoint)]),
   ];
 }
 

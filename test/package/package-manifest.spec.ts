@@ -28,7 +28,8 @@ function packageOf(specifier: string): string | undefined {
 
 function importsOf(file: string): string[] {
   const text = readFileSync(file, 'utf8');
-  const found = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^']+)'/g)].map((m) => m[1]);
+  // A specifier has no whitespace: prose such as "replays from', async" in a test title is skipped.
+  const found = [...text.matchAll(/(?:from|import)\s*\(?\s*'([^'\s]+)'/g)].map((m) => m[1]);
   return [...new Set(found.map(packageOf).filter((p): p is string => p !== undefined))];
 }
 
