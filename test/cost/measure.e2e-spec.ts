@@ -1,0 +1,69 @@
+/**
+ * The measurement harness of `npm run cost` on the local servers, with a tiny workload: it must
+ * produce consistent figures and leave nothing behind (its database dropped, its Redis keys or
+ * private redis-server gone).
+ */
+import { beforeAll, describe, expect, it, jest } from '@jest/globals';
+import pg from 'pg';
+import { measureProfile } from '../../cost/bench/measure.js';
+import { PrivateRedis } from '../../cost/bench/redis-probe.js';
+import type { Progress } from '../../cost/bench/progress.js';
+import { DEFAULT_PROFILE, deriveMeasuredInputs, type RawMeasurement } from '../../src/cost/measurement.js';
+import { DATABASE_URL, REDIS_URL } from '../support/test-stores.js';
+
+jest.setTimeout(120_000);
+
+describe('measureProfile (local Redis and PostgreSQL)', () => {
+  const lines: string[] = [];
+  const progress: Progress = { info: (m) => lines.push(m), done: (m) => lines.push(m), step: () => undefined };
+  const profile = { ...DEFAULT_PROFILE, name: 'e2e-tiny', threads: 4, turnsPerThread: 2, concurrency: 2, migrationBatchSize: 7 };
+  let raw: RawMeasurement;
+
+  beforeAll(async () => {
+    raw = await measureProfile(profile, { databaseUrl: DATABASE_URL, redis: PrivateRedis.available() ? 'private' : 'shared', redisUrl: REDIS_URL, progress });
+  });
+
+  it('counts what the workload did, the same for both savers', () => {
+    const w = raw.workload;
+    expect(w.turns).toBe(8);
+    // Per turn: input checkpoint, then agent → tools → agent (one checkpoint per super-step), plus the loop start.
+    expect(w.checkpoints).toBeGreaterThanOrEqual(4 * w.turns);
+    expect(w.getTupleCalls).toBe(w.turns);
+    expect(raw.migration.report.checkpointsCopied).toBe(w.checkpoints);
+    expect(raw.migration.report.writesCopied).toBe(w.writes);
+  });
+
+  it('PostgresSaver commits every put and putWrites; the migration commits once per batch', () => {
+    expect(raw.pgOnly.pg.writeCommits).toBe(raw.workload.checkpoints + raw.workload.putWritesCalls);
+    expect(raw.migration.pg.writeCommits).toBe(raw.migration.report.batches);
+    expect(raw.migration.report.batches).toBe(Math.ceil(raw.workload.checkpoints / 7));
+    expect(raw.pgOnly.pg.rows.inserted).toBe(raw.migration.pg.rows.inserted);
+  });
+
+  it('the tiered write path sends no write to PostgreSQL; only a new thread\'s first read asks it', () => {
+    expect(raw.tieredPuts.pg.writeCommits).toBe(0);
+    expect(raw.tieredPuts.pg.rows).toEqual({ inserted: 0, updated: 0, deleted: 0 });
+    expect(raw.tieredPuts.coldCalls).toEqual({ getTuple: profile.threads });
+  });
+
+  it('measures bytes in both tiers and derives per-checkpoint figures', () => {
+    const m = deriveMeasuredInputs(raw);
+    expect(m.pgOnly.diskBytesPerCheckpoint).toBeGreaterThan(1000);
+    expect(m.migration.diskBytesPerCheckpoint).toBeGreaterThan(1000);
+    expect(m.hot.redisBytesPerCheckpoint).toBeGreaterThan(1000);
+    expect(m.pgOnly.walBytesPerCheckpoint).toBeGreaterThan(0);
+    expect(raw.tieredPuts.footprint.byKind.cp!.keys).toBe(raw.workload.checkpoints);
+    expect(raw.migration.footprintAfter.byKind.cp).toBeUndefined();
+    expect(raw.migration.footprintAfter.byKind.coldmax!.keys).toBe(profile.threads);
+  });
+
+  it('leaves no database behind', async () => {
+    const created = lines.find((l) => l.startsWith('database tc_cost_'))!.split(' ')[1]!;
+    const client = new pg.Client({ connectionString: DATABASE_URL });
+    await client.connect();
+    const mine = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [created]);
+    await client.end();
+    expect(mine.rowCount).toBe(0);
+    expect(lines.some((l) => l.includes(`database ${created} dropped`))).toBe(true);
+  });
+});
