@@ -17,7 +17,14 @@ describe('fork-safe channel versions', () => {
       expect(compareChannelVersions(next, v)).toBe(1);
       v = next;
     }
-    expect(v.startsWith(`${'0'.repeat(29)}201.`)).toBe(true);
+    expect(v).toMatch(/^000000000201\.[0-9a-f]{8}$/);
+  });
+
+  it('keeps the counter width of an existing thread', () => {
+    const old = `${'0'.repeat(31)}9.0123456789abcdef`;
+    const next = nextChannelVersion(old) as string;
+    expect(next).toMatch(/^0{30}10\.[0-9a-f]{8}$/);
+    expect(next > old).toBe(true);
   });
 
   it('keeps integer versions integers (threads written by MemorySaver or PostgresSaver)', () => {

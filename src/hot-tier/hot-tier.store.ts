@@ -46,8 +46,6 @@ export interface HotCheckpoint {
   blobs: BlobRecord[];
   /** Channel values this checkpoint references that live in PostgreSQL only. */
   coldRefs: Array<{ channel: string; version: string }>;
-  /** Write time (ms, from the saver's clock). */
-  writtenAt: number;
 }
 
 /** What Redis knows about one checkpoint lookup. */
@@ -230,7 +228,6 @@ function decodeCheckpoint(flat: Array<Buffer | string>, blobValues: Array<Buffer
     parentCheckpointId: parent === '' ? undefined : parent,
     blobs,
     coldRefs,
-    writtenAt: Number(toStr(h.get('ts'))),
   };
 }
 

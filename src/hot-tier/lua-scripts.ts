@@ -115,8 +115,11 @@ if oldRefs then
   end
   redis.call('DEL', KEYS[3])
 end
-redis.call('HSET', KEYS[3], 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt', ARGV[8],
-  'parent', ARGV[9], 'refs', table.concat(counted, '\\1'), 'cold', table.concat(cold, '\\1'), 'ts', now)
+-- Empty fields are left out: every byte here is paid once per checkpoint.
+local fields = { 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt', ARGV[8], 'refs', table.concat(counted, '\\1') }
+if ARGV[9] ~= '' then fields[#fields + 1] = 'parent'; fields[#fields + 1] = ARGV[9] end
+if #cold > 0 then fields[#fields + 1] = 'cold'; fields[#fields + 1] = table.concat(cold, '\\1') end
+redis.call('HSET', KEYS[3], unpack(fields))
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
 return touchEntry(base, ns .. '\\0' .. id, now, token)
@@ -146,7 +149,8 @@ for i = 1, #ARGV, 2 do
     end
   end
 end
-redis.call('HSET', KEYS[1], 'refs', refs, 'cold', table.concat(cold, '\\1'))
+redis.call('HSET', KEYS[1], 'refs', refs)
+if #cold == 0 then redis.call('HDEL', KEYS[1], 'cold') else redis.call('HSET', KEYS[1], 'cold', table.concat(cold, '\\1')) end
 return adopted
 `;
 
