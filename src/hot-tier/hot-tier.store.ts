@@ -610,6 +610,23 @@ export class HotTierStore {
     });
   }
 
+  /**
+   * How many checkpoints Redis holds and the server's `used_memory` (live cost estimate). Walks
+   * the hot threads' namespace indexes: O(hot threads), for the admin API, not the request path.
+   */
+  async hotFootprint(): Promise<{ checkpoints: number; usedMemoryBytes: number }> {
+    const threads = await this.hotThreads();
+    let checkpoints = 0;
+    for (const threadId of threads) {
+      const namespaces = await this.run(() => this.client.smembers(this.keys.namespaces(threadId)));
+      const counts = await this.run(() => Promise.all(namespaces.map((ns) => this.client.zcard(this.keys.index(threadId, ns)))));
+      checkpoints += counts.reduce((a, b) => a + b, 0);
+    }
+    const info = String(await this.run(() => this.client.info('memory')));
+    const usedMemoryBytes = Number(/used_memory:(\d+)/.exec(info)?.[1] ?? 0);
+    return { checkpoints, usedMemoryBytes };
+  }
+
   /** Age (ms) of the oldest entry waiting for copy, and how many threads wait. */
   async backlog(): Promise<{ oldestUncopiedAt?: number; threadsWaiting: number; threadsCopiedHot: number }> {
     const [oldest, waiting, copied] = await this.run(() =>

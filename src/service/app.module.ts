@@ -5,6 +5,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { CHECKPOINTER_CONFIG, SERVICE_CONFIG, ServiceConfigModule, type ServiceConfigModuleOptions, type ServiceSettings } from '../config/service.config.js';
 import { AdminController } from './admin/admin.controller.js';
 import { AdminTokenGuard } from './admin/admin-token.guard.js';
+import { LiveCostService } from './admin/live-cost.service.js';
 import { CheckpointErrorFilter } from './admin/checkpoint-error.filter.js';
 import { ShutdownLog } from './shutdown.log.js';
 import type { TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
@@ -68,6 +69,7 @@ export class AppModule {
         MetricsStateBinding,
         StoreConfigWarning,
         AdminTokenGuard,
+        LiveCostService,
         ShutdownLog,
         { provide: APP_FILTER, useClass: CheckpointErrorFilter },
       ],

@@ -57,6 +57,23 @@ describe('admin API', () => {
     const cold = (await (await fetch(path, { headers: auth })).json()) as { counts: Record<string, number> };
     expect(cold.counts).toEqual({ hot: 0, cold: 3, both: 0 });
 
+    // The cost model over live figures: what the tiers hold now and the write rate seen.
+    const cost = (await (await fetch(`${base}/admin/cost`, { headers: auth })).json()) as {
+      live: { redis: { checkpoints: number; bytes: number }; postgres: { checkpoints: number; totalBytes: number }; rates: { averageCheckpointsPerSec: number; peakCheckpointsPerSec: number } };
+      monthlyUsd: { postgresOnly: number; tiered: number };
+      replacedFigures: Array<{ figure: string }>;
+    };
+    expect(cost.live.postgres.checkpoints).toBe(3);
+    expect(cost.live.postgres.totalBytes).toBeGreaterThan(0);
+    expect(cost.live.redis.checkpoints).toBe(0);
+    expect(cost.live.rates.peakCheckpointsPerSec).toBeGreaterThanOrEqual(1);
+    expect(cost.live.rates.averageCheckpointsPerSec).toBeGreaterThan(0);
+    expect(cost.monthlyUsd.postgresOnly).toBeGreaterThan(0);
+    expect(cost.monthlyUsd.tiered).toBeGreaterThan(0);
+    expect(cost.replacedFigures.map((f) => f.figure)).toContain('migration.diskBytesPerCheckpoint');
+    const unknown = await fetch(`${base}/admin/cost?scenario=nope`, { headers: auth });
+    expect({ status: unknown.status, body: await unknown.json() }).toMatchObject({ status: 400 });
+
     const status = (await (await fetch(`${base}/admin/migration`, { headers: auth })).json()) as Record<string, unknown>;
     expect(status).toMatchObject({ running: false, consecutiveFailures: 0 });
     const stats = (await (await fetch(`${base}/admin/stats`, { headers: auth })).json()) as { cold: { checkpoints: number } };

@@ -1,4 +1,5 @@
-import { ConflictException, Controller, Delete, Get, HttpCode, Inject, Param, Post, UseGuards } from '@nestjs/common';
+import { BadRequestException, ConflictException, Controller, Delete, Get, HttpCode, Inject, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { LiveCostService } from './live-cost.service.js';
 import { HotTierStore } from '../../hot-tier/hot-tier.store.js';
 import { MigrationService } from '../../tiering/migration.job.js';
 import { TieredCheckpointSaver } from '../../tiering/tiered-checkpoint.saver.js';
@@ -15,7 +16,15 @@ export class AdminController {
     @Inject(TieredCheckpointSaver) private readonly saver: TieredCheckpointSaver,
     @Inject(MigrationService) private readonly migration: MigrationService,
     @Inject(HotTierStore) private readonly hot: HotTierStore,
+    @Inject(LiveCostService) private readonly cost: LiveCostService,
   ) {}
+
+  /** The cost model over live figures (Redis memory, PostgreSQL sizes, observed write rate). */
+  @Get('cost')
+  async liveCost(@Query('scenario') scenario = 'card-consistent') {
+    if (!this.cost.hasScenario(scenario)) throw new BadRequestException(`unknown cost scenario "${scenario}" (see cost/scenarios/)`);
+    return this.cost.estimate(scenario);
+  }
 
   /** Where the data is: hot backlog, cold row counts and sizes, Redis settings and data loss. */
   @Get('stats')

@@ -67,6 +67,8 @@ const ITEM_KINDS = ['checkpoints', 'writes', 'blobs'] as const;
  *
  * Every label value is pre-initialised to 0, so rates and alerts work before the first event.
  */
+import { PutRateWindow } from './put-rate.js';
+
 export class PrometheusCheckpointMetrics implements CheckpointMetrics {
   readonly registry: Registry;
   private readonly reads: Counter<'operation' | 'tier'>;
@@ -195,8 +197,12 @@ export class PrometheusCheckpointMetrics implements CheckpointMetrics {
     this.readSeconds.observe({ operation }, seconds);
   }
 
+  /** Observed checkpoint write rate, for the live cost estimate (`GET /admin/cost`). */
+  readonly putRate = new PutRateWindow();
+
   write(operation: 'put' | 'putWrites', seconds: number, ok: boolean): void {
     this.writeSeconds.observe({ operation }, seconds);
+    if (ok && operation === 'put') this.putRate.record();
     if (!ok) this.writeFailures.inc({ operation });
   }
 

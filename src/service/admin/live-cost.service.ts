@@ -1,0 +1,64 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Inject, Injectable } from '@nestjs/common';
+import { ColdTierStore } from '../../cold-tier/cold-tier.store.js';
+import { estimateFromLive, type LiveFigures } from '../../cost/cost-model.js';
+import { deriveMeasuredInputs, type RawMeasurement } from '../../cost/measurement.js';
+import { parsePriceSheet } from '../../cost/price-sheet.js';
+import { resolveScenario, type ScenarioInput } from '../../cost/scenario.js';
+import { HotTierStore } from '../../hot-tier/hot-tier.store.js';
+import { PrometheusCheckpointMetrics } from '../metrics/prometheus-metrics.js';
+
+/** The package root (holds `cost/`), from src/ or dist/ alike. */
+function packageRoot(): string {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return dir;
+}
+
+const readJson = (path: string): unknown => JSON.parse(readFileSync(path, 'utf8'));
+
+/**
+ * The cost model of `npm run cost` over live figures: what Redis holds now (`used_memory` over
+ * the hot checkpoints), what PostgreSQL holds (table + index + TOAST over the cold
+ * checkpoints), and the write rate this process observed. CPU, commits and WAL per checkpoint
+ * stay as measured in `cost/reference/measurement.json`; prices from `cost/prices/`.
+ */
+@Injectable()
+export class LiveCostService {
+  private readonly root = packageRoot();
+
+  constructor(
+    @Inject(HotTierStore) private readonly hot: HotTierStore,
+    @Inject(ColdTierStore) private readonly cold: ColdTierStore,
+    @Inject(PrometheusCheckpointMetrics) private readonly metrics: PrometheusCheckpointMetrics,
+  ) {}
+
+  /** Whether `cost/scenarios/<name>.json` exists (names are plain, no paths). */
+  hasScenario(name: string): boolean {
+    return /^[a-z0-9-]+$/.test(name) && existsSync(join(this.root, 'cost/scenarios', `${name}.json`));
+  }
+
+  async estimate(scenarioName = 'card-consistent') {
+    const scenario = resolveScenario(readJson(join(this.root, 'cost/scenarios', `${scenarioName}.json`)) as ScenarioInput);
+    const prices = parsePriceSheet(readJson(join(this.root, 'cost/prices', `${scenario.prices}.json`)));
+    const measured = deriveMeasuredInputs(readJson(join(this.root, 'cost/reference/measurement.json')) as RawMeasurement);
+    const [hot, coldStats] = await Promise.all([this.hot.hotFootprint(), this.cold.stats()]);
+    const live: LiveFigures = {
+      redis: { bytes: hot.usedMemoryBytes, checkpoints: hot.checkpoints },
+      postgres: { totalBytes: Object.values(coldStats.tables).reduce((n, t) => n + t.totalBytes, 0), checkpoints: coldStats.checkpoints },
+      rates: this.metrics.putRate.rates(),
+    };
+    const { result, replaced } = estimateFromLive(live, prices, { scenario, measured });
+    return {
+      scenario: scenario.name,
+      live,
+      replacedFigures: replaced,
+      monthlyUsd: { postgresOnly: result.pgOnly.monthlyUsd, tiered: result.tiered.monthlyUsd },
+      verdict: result.verdict,
+      lines: [...result.pgOnly.lines, ...result.tiered.lines].map((l) => ({ design: l.design, item: l.item, quantity: l.quantity, unit: l.unit, unitUsd: l.price.usd, monthlyUsd: l.monthlyUsd, basis: l.basis })),
+      warnings: result.warnings,
+    };
+  }
+}
