@@ -15,17 +15,10 @@
  */
 import { AIMessage, HumanMessage } from '@langchain/core/messages';
 import { uuid6 } from '@langchain/langgraph-checkpoint';
+import { seededRandom } from '../../dist/core/seeded-random.js';
 
-export function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The project's seeded PRNG (src/core/seeded-random.ts), so a run replays from its seed. */
+export const rng = seededRandom;
 
 const WORDS = (
   'order shipping refund account invoice delivery warehouse tracking number customer support agent ' +

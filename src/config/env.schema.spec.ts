@@ -167,3 +167,20 @@ describe('.env.example', () => {
     expect(new URL(parsed.REDIS_URL).password).toBe('');
   });
 });
+
+describe('cost-lever variables', () => {
+  it('maps RETENTION, THREAD_TTL_DAYS and COLD_COMPRESSION to library options', () => {
+    const options = toCheckpointerOptions(validateEnv({ ...GOOD, RETENTION: 'keep-last:5', THREAD_TTL_DAYS: '1.5', COLD_COMPRESSION: 'gzip' }));
+    expect(options).toMatchObject({ retention: { mode: 'keepLast', keepLast: 5 }, threadTtlMs: 129_600_000, coldCompression: 'gzip' });
+    expect(toCheckpointerOptions(validateEnv({ ...GOOD, RETENTION: 'final-only' })).retention).toEqual({ mode: 'finalOnly' });
+  });
+
+  it('names each bad lever variable, all at once', () => {
+    expect(problemsOf({ ...GOOD, RETENTION: 'keep-last:0', THREAD_TTL_DAYS: '-1', COLD_COMPRESSION: 'zstd', ADMIN_TOKEN: 'short' })).toEqual([
+      'RETENTION must be all, final-only or keep-last:N with N >= 1: got "keep-last:0"',
+      'THREAD_TTL_DAYS must not be negative: got "-1" (expected days >= 0, e.g. 30 (0 = never))',
+      'COLD_COMPRESSION must be none or gzip: got "zstd"',
+      'ADMIN_TOKEN must be at least 16 characters long (or unset to turn the admin API off)',
+    ]);
+  });
+});

@@ -5,6 +5,7 @@ import {
   resolveOptions,
   type TieredCheckpointOptions,
 } from './tiered-checkpoint.options.js';
+import type { RetentionPolicy } from '../tiering/retention.js';
 
 /**
  * The standalone service's environment: which variables exist, what each means, its default,
@@ -67,6 +68,9 @@ export const ENV_VARIABLES: readonly EnvVariableSpec[] = [
   { name: 'MIGRATION_LEASE_MS', description: 'milliseconds of the lease that keeps replicas from migrating at once (>= 1000)', defaultValue: String(DEFAULT_OPTIONS.migrationLeaseMs) },
   { name: 'MAX_PAYLOAD_BYTES', description: 'largest serialized checkpoint or write accepted, in bytes', defaultValue: String(DEFAULT_OPTIONS.maxPayloadBytes) },
   { name: 'MAX_MIGRATION_LAG_MINUTES', description: 'readiness reports migration lag above this many minutes', defaultValue: String(DEFAULT_OPTIONS.maxMigrationLagMs / MINUTE_MS) },
+  { name: 'RETENTION', description: 'what migration keeps in PostgreSQL: all, final-only (last checkpoint of each run) or keep-last:N (newest N per thread and namespace)', defaultValue: 'all' },
+  { name: 'THREAD_TTL_DAYS', description: 'delete threads idle longer than this many days from both tiers (0 = never; fractions allowed)', defaultValue: '0' },
+  { name: 'COLD_COMPRESSION', description: 'compress values and writes moved to PostgreSQL: none or gzip (gzip rows cannot be read by PostgresSaver)', defaultValue: 'none' },
   { name: 'PORT', description: 'HTTP port of the service', defaultValue: String(SERVICE_ENV_DEFAULTS.PORT) },
   { name: 'HOST', description: 'address the HTTP server binds to', defaultValue: SERVICE_ENV_DEFAULTS.HOST },
   { name: 'LOG_LEVEL', description: `lowest log level printed (${LOG_LEVELS.join(', ')})`, defaultValue: SERVICE_ENV_DEFAULTS.LOG_LEVEL },
@@ -94,6 +98,9 @@ export interface ValidatedEnv {
   MIGRATION_LEASE_MS?: number;
   MAX_PAYLOAD_BYTES?: number;
   MAX_MIGRATION_LAG_MINUTES?: number;
+  RETENTION?: RetentionPolicy;
+  THREAD_TTL_DAYS?: number;
+  COLD_COMPRESSION?: 'none' | 'gzip';
   PORT: number;
   HOST: string;
   LOG_LEVEL: LogLevel;
@@ -121,6 +128,9 @@ const OPTION_SOURCES: ReadonlyArray<{ option: keyof TieredCheckpointOptions; var
   { option: 'migrationLeaseMs', variable: 'MIGRATION_LEASE_MS', sameUnit: true },
   { option: 'maxPayloadBytes', variable: 'MAX_PAYLOAD_BYTES', sameUnit: true },
   { option: 'maxMigrationLagMs', variable: 'MAX_MIGRATION_LAG_MINUTES', sameUnit: false },
+  { option: 'retention', variable: 'RETENTION', sameUnit: true },
+  { option: 'threadTtlMs', variable: 'THREAD_TTL_DAYS', sameUnit: false },
+  { option: 'coldCompression', variable: 'COLD_COMPRESSION', sameUnit: true },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -207,6 +217,25 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     return raw;
   };
 
+  const retention = (): RetentionPolicy | undefined => {
+    const raw = text(env, 'RETENTION');
+    if (raw === undefined) return undefined;
+    if (raw === 'all') return { mode: 'all' };
+    if (raw === 'final-only') return { mode: 'finalOnly' };
+    const m = /^keep-last:(\d+)$/.exec(raw);
+    if (m && Number(m[1]) >= 1) return { mode: 'keepLast', keepLast: Number(m[1]) };
+    problem('RETENTION', `RETENTION must be all, final-only or keep-last:N with N >= 1: got "${raw}"`);
+    return undefined;
+  };
+
+  const compression = (): 'none' | 'gzip' | undefined => {
+    const raw = text(env, 'COLD_COMPRESSION');
+    if (raw === undefined) return undefined;
+    if (raw === 'none' || raw === 'gzip') return raw;
+    problem('COLD_COMPRESSION', `COLD_COMPRESSION must be none or gzip: got "${raw}"`);
+    return undefined;
+  };
+
   const values: ValidatedEnv = {
     REDIS_URL: required('REDIS_URL', 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
     DATABASE_URL: required('DATABASE_URL', 'a postgresql:// URL, e.g. postgresql://postgres@127.0.0.1:5432/test'),
@@ -221,6 +250,9 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     MIGRATION_LEASE_MS: number('MIGRATION_LEASE_MS', 'whole milliseconds >= 1000', true),
     MAX_PAYLOAD_BYTES: number('MAX_PAYLOAD_BYTES', 'a whole number of bytes >= 1', true),
     MAX_MIGRATION_LAG_MINUTES: number('MAX_MIGRATION_LAG_MINUTES', 'minutes >= 0, e.g. 120', false),
+    RETENTION: retention(),
+    THREAD_TTL_DAYS: number('THREAD_TTL_DAYS', 'days >= 0, e.g. 30 (0 = never)', false),
+    COLD_COMPRESSION: compression(),
     PORT: port(),
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
     LOG_LEVEL: logLevel(),
@@ -253,6 +285,9 @@ export function toCheckpointerOptions(env: ValidatedEnv): TieredCheckpointOption
     migrationLeaseMs: env.MIGRATION_LEASE_MS,
     maxPayloadBytes: env.MAX_PAYLOAD_BYTES,
     maxMigrationLagMs: toMs(env.MAX_MIGRATION_LAG_MINUTES, MINUTE_MS),
+    retention: env.RETENTION,
+    threadTtlMs: toMs(env.THREAD_TTL_DAYS, 24 * HOUR_MS),
+    coldCompression: env.COLD_COMPRESSION,
   };
   for (const key of Object.keys(options) as (keyof TieredCheckpointOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -36,6 +36,7 @@ import { ManualClock } from '../core/clock.js';
 import { TieredCheckpointSaver } from '../tiering/tiered-checkpoint.saver.js';
 import type { MigrationReport } from '../tiering/migration.runner.js';
 import { CheckpointOracle, checkOracle, compareTuple, recordingSaver, type RecordedCheckpoint } from './oracle-check.js';
+import { seededRandom } from '../core/seeded-random.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -52,17 +53,7 @@ function envNumber(name: string, fallback: number): number {
   return n;
 }
 
-/** mulberry32: the same seeded PRNG the tests use, so a run replays from its seed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const seeded = seededRandom;
 
 function describeRedisUrl(url: string): string {
   try {

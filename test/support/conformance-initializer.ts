@@ -3,21 +3,12 @@ import type { ChannelVersions, Checkpoint, CheckpointMetadata, PendingWrite } fr
 import type { CheckpointSaverTestInitializer } from '@langchain/langgraph-checkpoint-validation';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
 import { TestStores } from './test-stores.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 /** Where the conformance suite's data lives while it reads it back. */
 export type Placement = 'hot' | 'cold' | 'mixed';
 
-/** Deterministic PRNG (mulberry32) so a failing mixed placement can be replayed from its seed. */
-export function seededRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom };
 
 const FAR_FUTURE = () => Date.now() + 365 * 24 * 3600 * 1000;
 

@@ -27,6 +27,7 @@ import type { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 // ---- generic helpers ----------------------------------------------------------------------------
 
@@ -358,17 +359,8 @@ export class PostgresServer {
 
 // ---- workload model ------------------------------------------------------------------------------
 
-/** Small deterministic PRNG (mulberry32), so a failing seed can be replayed. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Small deterministic PRNG (see src/core/seeded-random.ts), so a failing seed can be replayed. */
+export const rng = seededRandom;
 
 export interface ExpectedCheckpoint {
   threadId: string;
