@@ -1,15 +1,11 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HealthIndicatorService } from '@nestjs/terminus';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { PostgresHealthIndicator, type PostgresHealthTarget } from '../../src/health/postgres.health.js';
 import { RedisHealthIndicator, type RedisHealthTarget } from '../../src/health/redis.health.js';
+import { RedisServer, freePort } from '../support/servers.js';
 
 /**
  * The indicators against real servers: the CI Redis (no persistence), Redis servers of our own
@@ -19,43 +15,10 @@ import { RedisHealthIndicator, type RedisHealthTarget } from '../../src/health/r
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 /** A Redis server of this suite's own, so its configuration can differ from the shared one. */
 async function startRedis(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tc-health-redis-'));
-  const child: ChildProcess = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', ...args], {
-    stdio: 'ignore',
-  });
-  const probe = new Redis({ port, host: '127.0.0.1', lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (error) {
-      if (attempt > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  probe.disconnect();
-  return {
-    url: `redis://127.0.0.1:${port}`,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await RedisServer.start({ persistenceArgs: ['--save', ''], args });
+  return { url: server.url, stop: () => server.cleanup() };
 }
 
 /** A minimal PostgreSQL target over `pg` (the structural interface the indicator needs). */

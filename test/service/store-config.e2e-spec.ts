@@ -1,14 +1,10 @@
 import { afterAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication, LoggerService } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { AppModule } from '../../src/service/app.module.js';
+import { RedisServer } from '../support/servers.js';
 
 /**
  * Readiness and start-up warnings of the booted service against Redis servers of this suite's
@@ -23,41 +19,10 @@ const SCHEMA = `tc_storecfg_e2e_${suffix}`;
 const KEY_PREFIX = `tc-storecfg-e2e-${suffix}`;
 const PASSWORD = 'pw-never-logged-7f3a';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** A child redis-server (killed by `stop`), no RDB snapshots unless `args` say otherwise. */
+/** A child redis-server with a password (stopped by `stop`), no RDB snapshots unless `args` say otherwise. */
 async function startRedis(args: string[]): Promise<{ url: string; stop: () => Promise<void> }> {
-  const port = await freePort();
-  const dir = mkdtempSync(join(tmpdir(), 'tc-storecfg-redis-'));
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--requirepass', PASSWORD, ...args], { stdio: 'ignore' });
-  const probe = new Redis({ port, host: '127.0.0.1', password: PASSWORD, lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 0, retryStrategy: () => null });
-  probe.on('error', () => undefined);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await probe.connect();
-      await probe.ping();
-      break;
-    } catch (error) {
-      if (attempt > 100) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-  probe.disconnect();
-  return {
-    url: `redis://:${PASSWORD}@127.0.0.1:${port}`,
-    stop: async () => {
-      const exited = new Promise((resolve) => child.once('exit', resolve));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
-    },
-  };
+  const server = await RedisServer.start({ persistenceArgs: ['--save', ''], args: ['--requirepass', PASSWORD, ...args] });
+  return { url: `redis://:${PASSWORD}@127.0.0.1:${server.port}`, stop: () => server.cleanup() };
 }
 
 /** Collects every log line the app prints. */
