@@ -22,9 +22,9 @@ export interface RetainedCandidate {
  * and writes are never touched, and for every *delta channel* a kept checkpoint reconstructs
  * from history, the ancestors `getDeltaChannelHistory` walks (up to and including the one that
  * stores the channel's seed value) are kept too. A delta channel is one that some checkpoint of
- * the namespace stores as a `DeltaSnapshot`, or one the kept checkpoint has a version of but no
- * stored value for. Channels that are never stored at all (LangGraph's transient trigger
- * channels) have no history worth keeping.
+ * the namespace stores as a `DeltaSnapshot`. (A version without a stored value is not enough:
+ * LangGraph's `__start__` and `branch:to:*` channels look like that in every checkpoint after a
+ * turn's first, and counting them would keep whole turns.)
  */
 export function checkpointsToKeep(candidates: RetainedCandidate[], policy: RetentionPolicy): Set<string> {
   const key = (ns: string, id: string) => `${ns}\0${id}`;
@@ -66,8 +66,7 @@ function parentId(c: RetainedCandidate): string | undefined {
 /** Ancestors of `start` that its delta channels' history walk visits. */
 function deltaAncestors(start: RetainedCandidate, byId: Map<string, RetainedCandidate>, snapshotChannels: Set<string>): string[] {
   const has = (c: RetainedCandidate, ch: string) => Object.prototype.hasOwnProperty.call(c.tuple.checkpoint.channel_values, ch);
-  const versioned = Object.keys(start.tuple.checkpoint.channel_versions);
-  const wanted = [...new Set([...snapshotChannels, ...versioned])].filter((ch) => !has(start, ch));
+  const wanted = [...snapshotChannels].filter((ch) => !has(start, ch));
   if (wanted.length === 0) return [];
   const path: RetainedCandidate[] = [];
   const seedAt = new Map<string, number>();

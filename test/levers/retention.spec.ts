@@ -215,3 +215,34 @@ describe('cost lever: cold compression', () => {
     expect(sizes.gzip).toBeLessThan(sizes.none);
   });
 });
+
+describe('retention on a real LangGraph graph', () => {
+  it('keeps the last checkpoint of each turn (finalOnly) and the newest N (keepLast); the graph goes on from them', async () => {
+    const { Annotation, END, START, StateGraph } = await import('@langchain/langgraph');
+    const Chat = Annotation.Root({ turns: Annotation<string[]>({ reducer: (a, b) => [...a, ...b], default: () => [] }) });
+    const build = (saver: TieredCheckpointSaver) =>
+      new StateGraph(Chat)
+        .addNode('listen', () => ({}))
+        .addNode('reply', (s) => ({ turns: [`reply to ${s.turns[s.turns.length - 1]}`] }))
+        .addEdge(START, 'listen')
+        .addEdge('listen', 'reply')
+        .addEdge('reply', END)
+        .compile({ checkpointer: saver });
+    for (const [options, expectedKept] of [[{ finalOnly: true } as const, 3], [{ keepLast: 2 }, 2]] as const) {
+      clock = new ManualClock(Date.UTC(2026, 0, 1));
+      const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW });
+      const graph = build(saver);
+      const config = { configurable: { thread_id: 'chat' } };
+      for (const text of ['one', 'two', 'three']) await graph.invoke({ turns: [text] }, config);
+      const before = (await graph.getState(config)).values;
+      const total = (await all(saver, { configurable: { thread_id: 'chat' } })).length;
+      clock.advance(2 * WINDOW);
+      await saver.migrate();
+      const report = await saver.prune(['chat'], options);
+      expect(report).toMatchObject({ checkpointsKept: expectedKept, checkpointsDeleted: total - expectedKept });
+      expect((await graph.getState(config)).values).toEqual(before);
+      const after = await graph.invoke({ turns: ['four'] }, config);
+      expect(after.turns).toEqual(['one', 'reply to one', 'two', 'reply to two', 'three', 'reply to three', 'four', 'reply to four']);
+    }
+  });
+});
