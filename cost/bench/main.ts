@@ -25,6 +25,7 @@ import {
   resolveScenario,
   sweepWriteRate,
   type CostResult,
+  type MeasuredInputs,
   type PriceSheet,
   type RawMeasurement,
   type Scenario,
@@ -32,6 +33,8 @@ import {
   type SummaryEntry,
 } from '../../src/cost/index.js';
 import { formatUnitPrice } from '../../src/cost/price-sheet.js';
+import { leversUsed } from '../../src/cost/scenario.js';
+import { DEFAULT_LEVER_PLAN, leverRuns, type LeverPlan } from './levers.js';
 import { isRawMeasurement, measureProfile } from './measure.js';
 import { createProgress } from './progress.js';
 import { PrivateRedis } from './redis-probe.js';
@@ -46,6 +49,8 @@ const HELP = `npm run cost [-- options]
   --redis-url <url>      shared Redis (default $REDIS_URL or redis://127.0.0.1:6379)
   --database-url <url>   PostgreSQL server to measure on; a throw-away database is created and dropped
                          (default $DATABASE_URL or postgresql://postgres@127.0.0.1:5432/test)
+  --skip-levers          measure without the lever runs (phase E); scenarios then fall back to their assumed lever figures
+  --lever-threads <n>    threads of the lever workload (default 24; the profile's other fields are kept)
   --quiet                no progress output
 `;
 
@@ -67,7 +72,44 @@ function designSummary(r: CostResult): string[] {
     }
   }
   out.push(`  → ${r.verdict}`);
+  for (const l of r.levers) {
+    if (!l.used && !l.alternative) continue;
+    const alt = l.alternative ? ` | ${l.alternative.label}: tiered ${fmtUsd(l.alternative.tieredUsd)}, PostgreSQL-only ${fmtUsd(l.alternative.pgOnlyUsd)}` : '';
+    out.push(`  lever ${l.lever} = ${l.setting}${l.used ? '' : ' (not used)'} [${l.source}]: ${l.feeds}`, `      changes ${l.changes}${alt}`);
+  }
   return out;
+}
+
+/** The measured lever figures, once (each scenario's lines show what they change there). */
+function leverFigures(m: MeasuredInputs): string[] {
+  const L = m.levers;
+  if (!L) return ['  levers: not measured (--skip-levers or an old measurement): scenarios use their assumed lever inputs'];
+  const ms = (x: number | null | undefined) => (x === null || x === undefined ? '?' : `${fmtNum(x)} ms`);
+  const out = [`  levers (${L.threads} threads, ${L.checkpoints} checkpoints, each ÷ baseline):`];
+  if (L.compression) {
+    const c = L.compression;
+    out.push(
+      `    coldCompression gzip: cold bytes ${fmtNum(c.bytesPerCheckpoint.none)} → ${fmtNum(c.bytesPerCheckpoint.gzip)} B per checkpoint (× ${fmtNum(c.bytesRatio)}), WAL × ${fmtNum(c.walRatio)}; cold getTuple p50 ${ms(c.coldRead.none?.p50Ms)} → ${ms(c.coldRead.gzip?.p50Ms)}, client CPU ${ms(c.coldRead.none?.clientCpuMsPerRead)} → ${ms(c.coldRead.gzip?.clientCpuMsPerRead)} per read`,
+    );
+  }
+  for (const x of L.retention) {
+    out.push(`    retention ${x.key}: keeps ${fmtNum(x.keptFraction)} of checkpoints, ${fmtNum(x.keptBytesFraction)} of cold bytes (${fmtNum(x.coldBytesPerThread.kept)} of ${fmtNum(x.coldBytesPerThread.all)} B per thread); copy + prune WAL × ${fmtNum(x.walRatio)}, CPU × ${x.cpuRatio === null ? '?' : fmtNum(x.cpuRatio)}, + ${fmtNum(x.extraCommitsPerCheckpoint)} commits per checkpoint`);
+  }
+  for (const p of L.batch) out.push(`    migrationBatchSize ${p.batchSize}: ${fmtNum(p.writeCommitsPerCheckpoint)} commits, ${fmtNum(p.walBytesPerCheckpoint)} B WAL, ${p.cpuSecPerCheckpoint === null ? '?' : fmtNum(p.cpuSecPerCheckpoint * 1000)} ms backend CPU per checkpoint`);
+  if (L.hot) out.push(`    copy/evict split: ${fmtNum(L.hot.bytesPerCheckpointUncopied)} B per hot checkpoint, ${fmtNum(L.hot.bytesPerCheckpointCopied)} B once copied (× ${fmtNum(L.hot.copiedRatio)}), ${fmtNum(L.hot.residualBytesPerThread)} B per thread after eviction`);
+  if (L.threadTtl) {
+    const t = L.threadTtl;
+    out.push(`    threadTtl: ${t.threadsExpired}/${t.threads} threads expired, ${t.coldRowsBefore - t.coldRowsAfter}/${t.coldRowsBefore} cold rows removed, ${fmtNum(t.coldBytesFreedPerThread)} B freed per thread in PostgreSQL, ${fmtNum(t.redisBytesFreedPerThread)} B in Redis, ${fmtNum(t.tombstoneBytesPerThread)} B tombstone left`);
+  }
+  return out;
+}
+
+/** Lever runs a plan asks for that a stored measurement does not have. */
+function missingLeverRuns(raw: RawMeasurement, plan: LeverPlan): string[] {
+  const have = new Set((raw.levers?.runs ?? []).map((r) => r.label));
+  return leverRuns(raw.profile, plan)
+    .map((r) => r.label)
+    .filter((l) => !have.has(l));
 }
 
 async function main(): Promise<void> {
@@ -81,6 +123,8 @@ async function main(): Promise<void> {
       'redis-url': { type: 'string', default: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379' },
       'database-url': { type: 'string', default: process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test' },
       quiet: { type: 'boolean', default: false },
+      'skip-levers': { type: 'boolean', default: false },
+      'lever-threads': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
   });
@@ -122,6 +166,8 @@ async function main(): Promise<void> {
     if (!isRawMeasurement(raw)) problems.push(`${values.measurement}: not a cost measurement file (schema tiered-checkpointer/cost-measurement@1)`);
     else given = raw;
   }
+  const leverThreads = values['lever-threads'] === undefined ? DEFAULT_LEVER_PLAN.threads : Number(values['lever-threads']);
+  if (!Number.isSafeInteger(leverThreads) || leverThreads < 1) problems.push(`--lever-threads must be a positive integer, got ${values['lever-threads']}`);
   if (problems.length > 0) throw new Error(problems.join('\n'));
 
   // One measurement per distinct workload profile.
@@ -137,16 +183,27 @@ async function main(): Promise<void> {
       continue;
     }
     const path = join(outDir, 'measurements', `${s.profile.name}-${hash}.json`);
+    const sameProfile = scenarios.filter((x) => profileHash(x.profile) === hash);
+    const plan: LeverPlan | false = values['skip-levers']
+      ? false
+      : {
+          ...DEFAULT_LEVER_PLAN,
+          threads: leverThreads,
+          keepLast: [...new Set([...DEFAULT_LEVER_PLAN.keepLast, ...sameProfile.flatMap((x) => leversUsed(x).keepLast)])].sort((a, b) => a - b),
+          batchSizes: [...new Set([...DEFAULT_LEVER_PLAN.batchSizes, ...sameProfile.flatMap((x) => leversUsed(x).batchSizes)])].sort((a, b) => a - b),
+        };
     if (values.reuse && existsSync(path)) {
       const raw = readJson(path);
-      if (isRawMeasurement(raw)) {
+      const missing = isRawMeasurement(raw) && plan ? missingLeverRuns(raw, plan) : [];
+      if (missing.length > 0) progress.info(`not reusing ${relative(root, path)}: it lacks the lever runs ${missing.join(', ')}`);
+      if (isRawMeasurement(raw) && missing.length === 0) {
         progress.info(`reusing ${relative(root, path)} (measured ${raw.measuredAt})`);
         measurements.set(hash, { raw, path: relative(root, path) });
         continue;
       }
     }
     progress.info(`measuring workload "${s.profile.name}" (${hash}) for ${scenarios.filter((x) => profileHash(x.profile) === hash).map((x) => x.name).join(', ')}`);
-    const raw = await measureProfile(s.profile, { databaseUrl: values['database-url']!, redis: redisMode, redisUrl: values['redis-url']!, progress });
+    const raw = await measureProfile(s.profile, { databaseUrl: values['database-url']!, redis: redisMode, redisUrl: values['redis-url']!, progress, levers: plan });
     mkdirSync(join(outDir, 'measurements'), { recursive: true });
     writeFileSync(path, `${JSON.stringify(raw, null, 2)}\n`);
     progress.info(`measurement written to ${relative(root, path)}`);
@@ -184,6 +241,7 @@ async function main(): Promise<void> {
       `  PostgresSaver: ${fmtNum(first.pgOnly.diskBytesPerCheckpoint)} B on disk, ${fmtNum(first.pgOnly.writeCommitsPerCheckpoint)} write commits, ${fmtNum(first.pgOnly.rowsPerCheckpoint)} rows, ${fmtNum(first.pgOnly.walBytesPerCheckpoint)} B WAL, ${first.pgOnly.cpuSecPerCheckpoint === null ? '? ' : fmtNum(first.pgOnly.cpuSecPerCheckpoint * 1000)} ms backend CPU`,
       `  tiered, hot:   ${fmtNum(first.hot.redisBytesPerCheckpoint)} B in Redis (MEMORY USAGE; used_memory delta ${fmtNum(first.hot.usedMemoryBytesPerCheckpoint)} B), ${fmtNum(first.hot.commandsPerCheckpoint)} Redis commands, ${first.hot.serverUsecPerCheckpoint === null ? '?' : fmtNum(first.hot.serverUsecPerCheckpoint)} µs Redis, ${fmtNum(first.hot.pgTransactionsDuringPuts)} PostgreSQL transactions in total`,
       `  tiered, migration (batch ${first.migration.batchSize}): ${fmtNum(first.migration.diskBytesPerCheckpoint)} B on disk, ${fmtNum(first.migration.writeCommitsPerCheckpoint)} write commits, ${fmtNum(first.migration.rowsPerCheckpoint)} rows, ${fmtNum(first.migration.walBytesPerCheckpoint)} B WAL, ${first.migration.cpuSecPerCheckpoint === null ? '?' : fmtNum(first.migration.cpuSecPerCheckpoint * 1000)} ms backend CPU`,
+      ...leverFigures(first),
     );
   }
   process.stdout.write(`${lines.join('\n')}\n\nREADME section: ${relative(root, summaryPath)}\n`);

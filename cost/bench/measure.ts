@@ -9,6 +9,8 @@
  * B. the same workload through `TieredCheckpointSaver` (Redis only; PostgreSQL must see nothing);
  * C. migration of everything (`migrate({ now })` past the hot window) in batches;
  * D. cold reads: the latest checkpoint of every thread, now served by PostgreSQL;
+ * E. lever runs (`levers.ts`): a smaller copy of the workload migrated once per lever setting
+ *    (compression, retention, batch size, copy/evict split, thread TTL), unless `levers` is false;
  * then the database is dropped and the private Redis stopped (also on failure).
  */
 import { cpus } from 'node:os';
@@ -20,6 +22,7 @@ import { ColdTierStore } from '../../src/cold-tier/cold-tier.store.js';
 import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
 import { profileHash, type RawMeasurement, type TableBytes, type WorkloadProfile } from '../../src/cost/measurement.js';
+import { LEVER_SCHEMA, measureLevers, type LeverPlan } from './levers.js';
 import { PgProbe, withClient, withDatabase } from './pg-probe.js';
 import { CommandCounter, PrivateRedis, RedisProbe } from './redis-probe.js';
 import { runWorkload, threadId } from './workload.js';
@@ -33,6 +36,8 @@ export interface MeasureOptions {
   redis: 'private' | 'shared';
   redisUrl: string;
   progress: Progress;
+  /** Lever runs to make (phase E); false skips them. */
+  levers: LeverPlan | false;
 }
 
 const HOT_WINDOW_MS = 24 * 3600_000;
@@ -123,6 +128,11 @@ export async function measureProfile(profile: WorkloadProfile, options: MeasureO
     const setupCold = new ColdTierStore({ databaseUrl: dbUrl, schema: COLD_SCHEMA });
     await setupCold.setup();
     await setupCold.close();
+    if (options.levers) {
+      const setupLevers = new ColdTierStore({ databaseUrl: dbUrl, schema: LEVER_SCHEMA });
+      await setupLevers.setup();
+      await setupLevers.close();
+    }
     await probe.disableAutovacuum();
     const postgresVersion = (await monitor.query<{ v: string }>("SELECT current_setting('server_version') AS v")).rows[0]!.v;
 
@@ -232,6 +242,11 @@ export async function measureProfile(profile: WorkloadProfile, options: MeasureO
     await statsStore.close();
     const coldTables = toTableBytes(coldStats.tables, { checkpoints: coldStats.checkpoints, checkpoint_blobs: coldStats.blobs, checkpoint_writes: coldStats.writes });
 
+    // --- E. lever runs
+    const levers = options.levers
+      ? await measureLevers(profile, options.levers, { probe, databaseUrl: dbUrl, redis: productRedis, redisProbe, keyPrefix, progress, onCleanup: (fn) => cleanups.push(fn) })
+      : undefined;
+
     return {
       schema: 'tiered-checkpointer/cost-measurement@1',
       measuredAt: new Date().toISOString(),
@@ -267,6 +282,7 @@ export async function measureProfile(profile: WorkloadProfile, options: MeasureO
         checkpointsPerSec: migrationTotals.checkpointsCopied / migrationPg.durationSec,
       },
       coldReads: { reads, pg: readsPg, redis: readsRedis },
+      ...(levers ? { levers } : {}),
     };
   } finally {
     process.off('SIGINT', onSignal);

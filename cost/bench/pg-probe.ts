@@ -185,6 +185,13 @@ export class PgProbe {
     };
   }
 
+  /** `VACUUM FULL` of the three data tables of `schema`: rewrites them with live rows only (what steady state holds before bloat). */
+  async vacuumFull(schema: string): Promise<void> {
+    await withClient(this.databaseUrl, async (c) => {
+      for (const table of DATA_TABLES) await c.query(`VACUUM FULL "${schema}"."${table}"`);
+    });
+  }
+
   /** Heap / index / TOAST bytes and row counts of the three data tables of `schema`. */
   async tableSizes(schema: string): Promise<Record<string, TableBytes>> {
     return withClient(this.databaseUrl, async (c) => {

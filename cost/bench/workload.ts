@@ -15,6 +15,7 @@ import type { RunnableConfig } from '@langchain/core/runnables';
 import { END, MessagesAnnotation, START, StateGraph } from '@langchain/langgraph';
 import type { BaseCheckpointSaver } from '@langchain/langgraph-checkpoint';
 import type { SizeMixEntry, WorkloadProfile } from '../../src/cost/measurement.js';
+import { seededRandom } from '../../src/core/seeded-random.js';
 
 const WORDS = (
   'the a to of and in is for that your with on this you it be are we can as not have or from will ' +
@@ -27,17 +28,7 @@ const WORDS = (
   'server response data export report dashboard usage limit quota billing cycle renewal trial'
 ).split(' ');
 
-/** mulberry32: small, fast, deterministic. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = seededRandom;
 
 export function hashString(s: string): number {
   let h = 0x811c9dc5;

@@ -34,7 +34,8 @@
  * CPU credits, the deletes of a pruning job, ElastiCache snapshots.
  */
 import { fmtBytes, fmtNum, fmtPct, fmtUsd } from './format.js';
-import { profileHash, type MeasuredInputs } from './measurement.js';
+import { profileHash, retentionKey, type MeasuredInputs } from './measurement.js';
+import { resolveLevers, type LeverEffects, type LeverSource } from './levers.js';
 import { describePrice, type PriceSheet } from './price-sheet.js';
 import { merge, resolveScenario, scaleLoad, type Scenario, type ScenarioInput } from './scenario.js';
 import {
@@ -120,6 +121,27 @@ export interface CostResult {
   warnings: string[];
   /** Derived figures worth stating (peak/average ratio, effective f, …). */
   facts: Array<{ label: string; value: string }>;
+  /** What each product lever's measured figure became in this scenario (see `levers.ts`). */
+  leverEffects: LeverEffects;
+  /** Each lever: its setting here, its measured figure, the input it feeds and the price line it changes. */
+  levers: LeverLine[];
+}
+
+/** One product lever in the report. */
+export interface LeverLine {
+  /** The product option(s). */
+  lever: string;
+  /** Its setting in this scenario. */
+  setting: string;
+  used: boolean;
+  /** Whether the figure the model used came from the lever runs. */
+  source: LeverSource;
+  measured: string;
+  feeds: string;
+  /** The price line(s) the figure moves. */
+  changes: string;
+  /** The same scenario with this lever switched (off when used, on when not), where that is meaningful. */
+  alternative: { label: string; pgOnlyUsd: number; tieredUsd: number } | null;
 }
 
 const HOUR = 3600;
@@ -153,18 +175,24 @@ function effectiveRetentionDays(s: Scenario): number {
   return s.retention.threadTtlDays === null ? s.retention.days : Math.min(s.retention.days, s.retention.threadTtlDays);
 }
 
-function pgOnlyDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnings: string[]): DesignCost {
+/** Days of checkpoints kept: up to the TTL in full, beyond it what the TTL does not remove (measured share removed; 1 when all goes). */
+function storedDays(s: Scenario, fx: LeverEffects): number {
+  const R = effectiveRetentionDays(s);
+  return R + (1 - fx.threadTtl.removedFraction) * Math.max(s.retention.days - R, 0);
+}
+
+function pgOnlyDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnings: string[], fx: LeverEffects): DesignCost {
   const { averageCheckpointsPerSec: A, peakCheckpointsPerSec: P, peakHourCheckpointsPerSec: Ph } = s.load;
   const pg = s.sizing.postgres;
-  const R = effectiveRetentionDays(s);
   const c = s.pgOnly.compressionRatio;
   const disk = m.pgOnly.diskBytesPerCheckpoint * c;
   const wal = m.pgOnly.walBytesPerCheckpoint * c;
   const cpuMeasured = m.pgOnly.cpuSecPerCheckpoint !== null;
   const cpu = m.pgOnly.cpuSecPerCheckpoint ?? pg.fallbackCpuMsPerCheckpointSync / 1000;
   const cpuFactor = pg.cpuSpeedFactor * pg.backgroundCpuFactor;
-  const storedCheckpoints = A * R * DAY * s.pgOnly.keptFraction;
-  const storedBytes = storedCheckpoints * disk * pg.bloatFactor;
+  const days = storedDays(s, fx);
+  const storedCheckpoints = A * days * DAY * fx.pgOnlyRetention.keptCheckpointFraction;
+  const storedBytes = A * days * DAY * fx.pgOnlyRetention.keptBytesFraction * disk * pg.bloatFactor;
   const iops = {
     commits: (P * m.pgOnly.writeCommitsPerCheckpoint) / pg.groupCommitFactor,
     wal: (P * wal) / pg.walIoBytes,
@@ -207,19 +235,16 @@ function pgOnlyDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnin
   };
 }
 
-/** f after the thread-TTL lever: threads that end before they are copied never reach PostgreSQL. */
-function effectiveKeptColdFraction(s: Scenario): number {
-  const ttlHours = s.retention.threadTtlDays === null ? Infinity : s.retention.threadTtlDays * 24;
-  return ttlHours > s.tiered.copyAfterHours ? s.tiered.keptColdFraction : 0;
-}
-
-function tieredDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnings: string[]): DesignCost {
+function tieredDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnings: string[], fx: LeverEffects): DesignCost {
   const { averageCheckpointsPerSec: A, peakCheckpointsPerSec: P, peakHourCheckpointsPerSec: Ph, coldReadFraction } = s.load;
   const t = s.tiered;
   const pg = s.sizing.postgres;
   const R = effectiveRetentionDays(s);
   const ttlHours = s.retention.threadTtlDays === null ? Infinity : s.retention.threadTtlDays * 24;
-  const f = effectiveKeptColdFraction(s);
+  // f: copied (the retention lever copies everything, then prunes); kept: checkpoints and bytes left cold.
+  const f = fx.retention.copiedFraction;
+  const keptCheckpoints = fx.retention.keptCheckpointFraction;
+  const keptBytes = fx.retention.keptBytesFraction;
   const I = t.migrationIntervalHours;
 
   // --- migration: what one run copies, and how fast PostgreSQL must take it
@@ -239,16 +264,24 @@ function tieredDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnin
   // --- Redis
   const hold = Math.min(t.hotWindowHours, ttlHours) + I;
   const held = checkpointsInWindow(hold, A, Ph);
+  // Copy/evict split: checkpoints past copyAfter are copied but stay hot until the window passes (measured bytes ratio).
+  const uncopiedHeld = Math.min(held, checkpointsInWindow(Math.min(t.copyAfterHours, ttlHours) + I, A, Ph));
+  const copiedHeld = held - uncopiedHeld;
+  const kappa = fx.hot.copiedBytesRatio;
   const bytesPerCheckpoint = m.hot.redisBytesPerCheckpoint * t.hotCompressionRatio;
   const threadsRetained = f > 0 ? (A * R * DAY) / m.checkpointsPerThread : 0;
   const residualBytes = threadsRetained * m.hot.residualBytesPerThread;
+  // Thread TTL: each expired thread leaves a tombstone for threadTombstoneDays (threads expire as fast as they start).
+  const tombstones = s.retention.threadTtlDays === null ? 0 : ((A * DAY) / m.checkpointsPerThread) * s.retention.threadTombstoneDays;
+  const tombstoneBytes = tombstones * fx.threadTtl.tombstoneBytesPerThread;
   const usecMeasured = m.hot.serverUsecPerCheckpoint !== null;
   const usecPerCheckpoint = m.hot.serverUsecPerCheckpoint ?? s.sizing.redis.fallbackUsecPerCheckpoint;
   const migrationUsec = m.migration.redisUsecPerCheckpoint ?? 0;
   const ecpuPerCheckpoint = m.hot.commandsPerCheckpoint + m.hot.argBytesPerCheckpoint / 1024 + m.migration.redisCommandsPerCheckpoint + m.migration.bytesCopiedPerCheckpoint / 1024;
   const redisRequirement: RedisRequirement = {
-    datasetBytes: held * bytesPerCheckpoint + residualBytes,
-    averageStoredBytes: HOUR * A * (Math.min(t.hotWindowHours, ttlHours) + I / 2) * bytesPerCheckpoint + residualBytes,
+    datasetBytes: (uncopiedHeld + copiedHeld * kappa) * bytesPerCheckpoint + residualBytes + tombstoneBytes,
+    averageStoredBytes:
+      HOUR * A * (Math.min(t.copyAfterHours, ttlHours) + I / 2 + (Math.min(t.hotWindowHours, ttlHours) - Math.min(t.copyAfterHours, ttlHours)) * kappa) * bytesPerCheckpoint + residualBytes + tombstoneBytes,
     peakCpuCores: (P * usecPerCheckpoint + migrationRate * migrationUsec) / 1e6,
     ecpuPerMonth: A * prices.hoursPerMonth * HOUR * ecpuPerCheckpoint,
   };
@@ -259,20 +292,20 @@ function tieredDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnin
   }
 
   // --- cold PostgreSQL
-  const c = t.coldCompressionRatio;
-  const disk = m.migration.diskBytesPerCheckpoint * c;
-  const wal = m.migration.walBytesPerCheckpoint * c;
-  const commitsPerCheckpoint = (m.migration.writeCommitsPerCheckpoint * m.migration.batchSize) / t.batchSize;
+  const disk = m.migration.diskBytesPerCheckpoint * fx.compression.bytesFactor;
+  const wal = m.migration.walBytesPerCheckpoint * fx.compression.walFactor * fx.batch.walFactor * fx.retention.walFactor;
+  const commitsPerCheckpoint = (m.migration.writeCommitsPerCheckpoint * m.migration.batchSize) / t.batchSize + fx.retention.extraCommitsPerCheckpoint;
   const cpuMeasured = m.migration.cpuSecPerCheckpoint !== null;
-  const cpu = m.migration.cpuSecPerCheckpoint ?? pg.fallbackCpuMsPerCheckpointBatched / 1000;
+  const cpu = (m.migration.cpuSecPerCheckpoint ?? pg.fallbackCpuMsPerCheckpointBatched / 1000) * fx.batch.cpuFactor * fx.retention.cpuFactor;
   const readCpu = m.coldRead.cpuSecPerRead ?? pg.fallbackCpuMsPerColdRead / 1000;
   const cpuFactor = pg.cpuSpeedFactor * pg.backgroundCpuFactor;
   // Reads that miss Redis, plus the queries the hot path itself sends (a new thread's first read).
   const coldReadsPerCheckpoint = m.readsPerCheckpoint * coldReadFraction + m.hot.pgQueriesPerCheckpoint;
   const coldReadsPeak = P * coldReadsPerCheckpoint;
   const coldReadsAverage = A * coldReadsPerCheckpoint;
-  const storedCheckpoints = A * DAY * Math.max(R - t.copyAfterHours / 24, 0) * f;
-  const storedBytes = storedCheckpoints * disk * pg.bloatFactor;
+  const coldDays = Math.max(R - t.copyAfterHours / 24, 0) + (1 - fx.threadTtl.removedFraction) * Math.max(s.retention.days - R, 0);
+  const storedCheckpoints = A * DAY * coldDays * keptCheckpoints;
+  const storedBytes = A * DAY * coldDays * keptBytes * disk * pg.bloatFactor;
   const iops = {
     commits: (migrationRate * commitsPerCheckpoint) / pg.groupCommitFactor,
     wal: (migrationRate * wal) / pg.walIoBytes,
@@ -282,11 +315,11 @@ function tieredDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnin
   const requirement: PostgresRequirement = {
     peakCpuVcpu: (migrationRate * cpu + coldReadsPeak * readCpu) * cpuFactor,
     averageCpuVcpu: (A * f * cpu + coldReadsAverage * readCpu) * cpuFactor,
-    ramGiB: (checkpointsInWindow(t.postgres.cacheHours, A, Ph) * f * disk) / pg.ramCacheFraction / GiB,
+    ramGiB: (checkpointsInWindow(t.postgres.cacheHours, A, Ph) * keptBytes * disk) / pg.ramCacheFraction / GiB,
     peakIops: iops.commits + iops.wal + iops.data + iops.reads,
     peakThroughputMiBps: (migrationRate * (wal + disk * pg.dataPageWritesPerPage)) / MiB,
     storedGB: storedBytes / GB,
-    backupGB: (storedBytes + pg.backupRetentionDays * A * DAY * f * (disk + wal)) / GB,
+    backupGB: (storedBytes + pg.backupRetentionDays * A * DAY * (keptBytes * disk + f * wal)) / GB,
   };
   const pgSizing = sizePostgres(requirement, prices, { multiAz: t.postgres.multiAz, readReplicas: t.postgres.readReplicas, instanceClasses: t.postgres.instanceClasses }, s.sizing);
   warnings.push(...pgSizing.warnings.map((w) => `Tiered (cold PostgreSQL): ${w}`));
@@ -337,7 +370,19 @@ function lineFor(d: DesignCost, component: 'postgres' | 'redis', match: (l: Cost
   return `${line.item}: ${fmtNum(line.quantity)} ${line.unit} × ${describePrice(line.price)} = ${fmtUsd(line.monthlyUsd)}`;
 }
 
-function buildTraces(s: Scenario, m: MeasuredInputs, pgOnly: DesignCost, tiered: DesignCost): Trace[] {
+
+/** Tags of the lever factors a trace shows: measured, assumed (a scenario number), or no lever (the neutral 1). */
+function factorTags(s: Scenario, fx: LeverEffects) {
+  const neutral = (source: LeverSource, value: number) => (source === 'measured' ? 'measured' : value === 1 ? 'no lever' : 'assumed');
+  return {
+    retention: fx.retention.measured ? 'measured' : neutral('assumed', s.tiered.keptColdFraction),
+    compression: neutral(fx.compression.source, fx.compression.bytesFactor),
+    batch: fx.batch.source === 'measured' ? 'measured' : s.tiered.batchSize === fx.batch.batchSize && fx.batch.walFactor === 1 ? 'not measured' : 'assumed',
+    pgOnly: fx.pgOnlyRetention.source === 'measured' ? 'measured' : neutral('assumed', fx.pgOnlyRetention.keptBytesFraction),
+  };
+}
+
+function buildTraces(s: Scenario, m: MeasuredInputs, pgOnly: DesignCost, tiered: DesignCost, fx: LeverEffects): Trace[] {
   const P = s.load.peakCheckpointsPerSec;
   const A = s.load.averageCheckpointsPerSec;
   const pl = pgOnly.postgres.load;
@@ -352,12 +397,13 @@ function buildTraces(s: Scenario, m: MeasuredInputs, pgOnly: DesignCost, tiered:
   const backup = (l: CostLine) => l.item.startsWith('backup');
   const redisLine = (l: CostLine) => l.component === 'redis';
   const cpuNote = (measured: boolean) => (measured ? 'measured' : 'NOT measured: sizing fallback (U)');
+  const tags = factorTags(s, fx);
   return [
     {
       design: 'pgOnly',
       figure: 'PostgreSQL bytes on disk per checkpoint (heap + index + TOAST, 3 tables)',
       measured: `${fmtBytes(m.pgOnly.diskBytesPerCheckpoint)} (heap ${fmtBytes(m.pgOnly.heapBytesPerCheckpoint)}, index ${fmtBytes(m.pgOnly.indexBytesPerCheckpoint)}, TOAST ${fmtBytes(m.pgOnly.toastBytesPerCheckpoint)})`,
-      becomes: `× ${fmtNum(A)}/s × ${fmtNum(effectiveRetentionDays(s))} d × kept ${fmtNum(s.pgOnly.keptFraction)} × compression ${fmtNum(s.pgOnly.compressionRatio)} × bloat ${s.sizing.postgres.bloatFactor} = ${fmtNum(pr.storedGB)} GB stored`,
+      becomes: `× ${fmtNum(A)}/s × ${fmtNum(storedDays(s, fx))} d × kept ${fmtNum(fx.pgOnlyRetention.keptBytesFraction)} of bytes (${tags.pgOnly}) × compression ${fmtNum(s.pgOnly.compressionRatio)} × bloat ${s.sizing.postgres.bloatFactor} = ${fmtNum(pr.storedGB)} GB stored`,
       pricedAs: lineFor(pgOnly, 'postgres', storage),
     },
     {
@@ -406,38 +452,45 @@ function buildTraces(s: Scenario, m: MeasuredInputs, pgOnly: DesignCost, tiered:
       design: 'tiered',
       figure: `Migration write commits per checkpoint (batch ${m.migration.batchSize})`,
       measured: `${fmtNum(m.migration.writeCommitsPerCheckpoint)} (all transactions: ${fmtNum(m.migration.transactionsPerCheckpoint)}; rows ${fmtNum(m.migration.rowsPerCheckpoint)})`,
-      becomes: `× ${m.migration.batchSize}/${s.tiered.batchSize} batch ratio × ${fmtNum(tl.writeRateCheckpointsPerSec)}/s during runs = ${fmtNum(tl.writeCommitsPerSec)} commits/s`,
+      becomes: `× ${m.migration.batchSize}/${s.tiered.batchSize} batch ratio${fx.retention.extraCommitsPerCheckpoint > 0 ? ` + ${fmtNum(fx.retention.extraCommitsPerCheckpoint)} prune commits (measured ${retentionKey(fx.retention.setting)})` : ''} × ${fmtNum(tl.writeRateCheckpointsPerSec)}/s during runs = ${fmtNum(tl.writeCommitsPerSec)} commits/s`,
       pricedAs: lineFor(tiered, 'postgres', iopsLine),
     },
     {
       design: 'tiered',
       figure: 'Migration WAL per checkpoint',
       measured: fmtBytes(m.migration.walBytesPerCheckpoint),
-      becomes: `× ${fmtNum(tl.writeRateCheckpointsPerSec)}/s = ${fmtNum(tl.walBytesPerSec / MiB)} MiB/s during runs; backups ${fmtNum(tr.backupGB)} GB`,
+      becomes: `× compression ${fmtNum(fx.compression.walFactor)} (${tags.compression}) × batch ${fmtNum(fx.batch.walFactor)} (${tags.batch}) × retention ${fmtNum(fx.retention.walFactor)} (${fx.retention.measured ? 'measured' : 'no lever'}) × ${fmtNum(tl.writeRateCheckpointsPerSec)}/s = ${fmtNum(tl.walBytesPerSec / MiB)} MiB/s during runs; backups ${fmtNum(tr.backupGB)} GB`,
       pricedAs: lineFor(tiered, 'postgres', backup),
     },
     {
       design: 'tiered',
       figure: 'Cold-tier bytes on disk per checkpoint (heap + index + TOAST)',
       measured: `${fmtBytes(m.migration.diskBytesPerCheckpoint)} (heap ${fmtBytes(m.migration.heapBytesPerCheckpoint)}, index ${fmtBytes(m.migration.indexBytesPerCheckpoint)}, TOAST ${fmtBytes(m.migration.toastBytesPerCheckpoint)})`,
-      becomes: `× ${fmtNum(tl.storedCheckpoints)} kept cold (f = ${fmtNum(effectiveKeptColdFraction(s))}) × compression ${fmtNum(s.tiered.coldCompressionRatio)} × bloat ${s.sizing.postgres.bloatFactor} = ${fmtNum(tr.storedGB)} GB stored`,
+      becomes: `× ${fmtNum(A)}/s × ${fmtNum(Math.max(effectiveRetentionDays(s) - s.tiered.copyAfterHours / 24, 0) + (1 - fx.threadTtl.removedFraction) * Math.max(s.retention.days - effectiveRetentionDays(s), 0))} d after the copy × kept ${fmtNum(fx.retention.keptBytesFraction)} of bytes (${fmtNum(fx.retention.keptCheckpointFraction)} of checkpoints = ${fmtNum(tl.storedCheckpoints)}; ${tags.retention}) × compression ${fmtNum(fx.compression.bytesFactor)} (${tags.compression}) × bloat ${s.sizing.postgres.bloatFactor} = ${fmtNum(tr.storedGB)} GB stored`,
       pricedAs: lineFor(tiered, 'postgres', storage),
     },
     {
       design: 'tiered',
       figure: 'Migration backend CPU per checkpoint; cold-read CPU per read',
-      measured: `${fmtNum(tl.cpuSecPerCheckpoint * 1000)} ms (${cpuNote(tl.cpuMeasured)}); ${m.coldRead.cpuSecPerRead === null ? 'read CPU not measured' : `${fmtNum(m.coldRead.cpuSecPerRead * 1000)} ms per cold read`}`,
+      measured: `${fmtNum((m.migration.cpuSecPerCheckpoint ?? tl.cpuSecPerCheckpoint) * 1000)} ms (${cpuNote(tl.cpuMeasured)}) × retention ${fmtNum(fx.retention.cpuFactor)} = ${fmtNum(tl.cpuSecPerCheckpoint * 1000)} ms; ${m.coldRead.cpuSecPerRead === null ? 'read CPU not measured' : `${fmtNum(m.coldRead.cpuSecPerRead * 1000)} ms per cold read`}`,
       becomes: `${fmtNum(tr.peakCpuVcpu)} vCPU during runs (${fmtNum(tr.averageCpuVcpu)} average), ${fmtNum(tl.readsPerSec)} cold reads/s`,
       pricedAs: lineFor(tiered, 'postgres', instance),
     },
   ];
 }
 
+/** Both designs and the lever effects behind them (what sweeps and lever alternatives need). */
+function costDesigns(scenario: Scenario, measured: MeasuredInputs, prices: PriceSheet): { pgOnly: DesignCost; tiered: DesignCost; warnings: string[]; fx: LeverEffects } {
+  const fx = resolveLevers(scenario, measured);
+  const warnings: string[] = [...fx.warnings];
+  const pgOnly = pgOnlyDesign(scenario, measured, prices, warnings, fx);
+  const tiered = tieredDesign(scenario, measured, prices, warnings, fx);
+  return { pgOnly, tiered, warnings, fx };
+}
+
 /** Costs both designs for one scenario. Pure. */
 export function computeCost(scenario: Scenario, measured: MeasuredInputs, prices: PriceSheet): CostResult {
-  const warnings: string[] = [];
-  const pgOnly = pgOnlyDesign(scenario, measured, prices, warnings);
-  const tiered = tieredDesign(scenario, measured, prices, warnings);
+  const { pgOnly, tiered, warnings, fx } = costDesigns(scenario, measured, prices);
   const savingsUsd = pgOnly.monthlyUsd - tiered.monthlyUsd;
   const savingsFraction = pgOnly.monthlyUsd > 0 ? savingsUsd / pgOnly.monthlyUsd : 0;
   const verdict =
@@ -453,8 +506,16 @@ export function computeCost(scenario: Scenario, measured: MeasuredInputs, prices
     { label: 'peak ÷ average write rate', value: `${fmtNum(s.load.peakCheckpointsPerSec / s.load.averageCheckpointsPerSec)} ×` },
     { label: 'peak-hour ÷ average write rate', value: `${fmtNum(s.load.peakHourCheckpointsPerSec / s.load.averageCheckpointsPerSec)} ×` },
     { label: 'retention (effective)', value: `${fmtNum(effectiveRetentionDays(s))} days` },
-    { label: 'kept cold, tiered (f, effective)', value: fmtNum(effectiveKeptColdFraction(s)) },
-    { label: 'kept, PostgreSQL-only', value: fmtNum(s.pgOnly.keptFraction) },
+    {
+      label: 'kept cold, tiered (f, effective)',
+      value: fx.retention.measured
+        ? `${fmtNum(fx.retention.keptCheckpointFraction)} of checkpoints, ${fmtNum(fx.retention.keptBytesFraction)} of bytes (measured ${retentionKey(fx.retention.setting)}; all ${fmtNum(fx.retention.copiedFraction)} copied first)`
+        : fmtNum(fx.retention.keptCheckpointFraction),
+    },
+    {
+      label: 'kept, PostgreSQL-only',
+      value: fx.pgOnlyRetention.source === 'measured' ? `${fmtNum(fx.pgOnlyRetention.keptCheckpointFraction)} of checkpoints, ${fmtNum(fx.pgOnlyRetention.keptBytesFraction)} of bytes (pruning job, measured ${retentionKey(s.levers.retention)})` : fmtNum(fx.pgOnlyRetention.keptCheckpointFraction),
+    },
     { label: 'hot window / copy after / migration interval', value: `${fmtNum(s.tiered.hotWindowHours)} h / ${fmtNum(s.tiered.copyAfterHours)} h / ${fmtNum(s.tiered.migrationIntervalHours)} h` },
     { label: 'HA: PostgreSQL-only', value: `${s.pgOnly.multiAz ? 'Multi-AZ' : 'Single-AZ'}, ${s.pgOnly.readReplicas} read replica(s)` },
     { label: 'HA: tiered', value: `Redis ${s.tiered.redis.replicas} replica(s) per shard; cold PostgreSQL ${s.tiered.postgres.multiAz ? 'Multi-AZ' : 'Single-AZ'}, ${s.tiered.postgres.readReplicas} read replica(s)` },
@@ -468,10 +529,133 @@ export function computeCost(scenario: Scenario, measured: MeasuredInputs, prices
     savingsUsd,
     savingsFraction,
     verdict,
-    traces: buildTraces(scenario, measured, pgOnly, tiered),
+    traces: buildTraces(scenario, measured, pgOnly, tiered, fx),
     warnings,
     facts,
+    leverEffects: fx,
+    levers: buildLeverLines(scenario, measured, prices, pgOnly, tiered, fx),
   };
+}
+
+/** The scenario with `set` merged in (validated), for a lever switched on or off. */
+function switched(s: Scenario, set: Record<string, unknown>): Scenario {
+  const { sensitivity: _ignored, ...base } = s;
+  return { ...resolveScenario(merge(base as unknown as ScenarioInput, set)), sensitivity: [] };
+}
+
+function alternative(s: Scenario, m: MeasuredInputs, prices: PriceSheet, label: string, set: Record<string, unknown>): LeverLine['alternative'] {
+  const r = costDesigns(switched(s, set), m, prices);
+  return { label, pgOnlyUsd: r.pgOnly.monthlyUsd, tieredUsd: r.tiered.monthlyUsd };
+}
+
+function buildLeverLines(s: Scenario, m: MeasuredInputs, prices: PriceSheet, pgOnly: DesignCost, tiered: DesignCost, fx: LeverEffects): LeverLine[] {
+  const L = m.levers;
+  const storage = (l: CostLine) => l.item.startsWith('gp3 storage') && !l.item.includes('replica');
+  const instance = (l: CostLine) => l.unit === 'instance-hours' && !l.item.includes('replica');
+  const iopsLine = (l: CostLine) => l.unit === 'IOPS-months' && !l.item.includes('replica');
+  const redisLine = (l: CostLine) => l.component === 'redis';
+  const ms = (sec: number | null) => (sec === null ? '?' : `${fmtNum(sec * 1000)} ms`);
+  const lines: LeverLine[] = [];
+
+  // --- cold compression
+  const c = L?.compression;
+  const gz = s.levers.coldCompression === 'gzip';
+  const readText = (r: { p50Ms: number; clientCpuMsPerRead: number; backendCpuMsPerRead: number | null } | null) =>
+    r ? `p50 ${fmtNum(r.p50Ms)} ms, client CPU ${fmtNum(r.clientCpuMsPerRead)} ms, backend CPU ${r.backendCpuMsPerRead === null ? '?' : `${fmtNum(r.backendCpuMsPerRead)} ms`}` : 'not measured';
+  lines.push({
+    lever: 'coldCompression',
+    setting: s.levers.coldCompression,
+    used: gz,
+    source: fx.compression.source,
+    measured: c
+      ? `cold bytes per checkpoint (table + index + TOAST) ${fmtBytes(c.bytesPerCheckpoint.none)} → ${fmtBytes(c.bytesPerCheckpoint.gzip)} = × ${fmtNum(c.bytesRatio)}; migration WAL ${fmtBytes(c.walBytesPerCheckpoint.none)} → ${fmtBytes(c.walBytesPerCheckpoint.gzip)} = × ${fmtNum(c.walRatio)}; migration job CPU ${fmtNum(c.migrationClientCpuMsPerCheckpoint.none)} → ${fmtNum(c.migrationClientCpuMsPerCheckpoint.gzip)} ms per checkpoint; cold getTuple without: ${readText(c.coldRead.none)}; with gzip: ${readText(c.coldRead.gzip)} (client CPU is not priced: the model has no application servers)`
+      : 'not measured',
+    feeds: gz
+      ? `cold bytes × ${fmtNum(fx.compression.bytesFactor)}, migration WAL × ${fmtNum(fx.compression.walFactor)} (${fx.compression.source}${fx.compression.source === 'measured' ? `, replaces tiered.coldCompressionRatio ${fmtNum(s.tiered.coldCompressionRatio)}` : ''})`
+      : `not used: cold bytes and WAL × tiered.coldCompressionRatio ${fmtNum(s.tiered.coldCompressionRatio)} (assumed)`,
+    changes: `${lineFor(tiered, 'postgres', storage)}; backups and WAL IOPS`,
+    alternative: gz ? alternative(s, m, prices, 'coldCompression none', { levers: { coldCompression: 'none' } }) : c ? alternative(s, m, prices, 'coldCompression gzip', { levers: { coldCompression: 'gzip' } }) : null,
+  });
+
+  // --- retention
+  const r = s.levers.retention;
+  const retained = r.mode !== 'all';
+  const measuredList = (L?.retention ?? [])
+    .map(
+      (x) =>
+        `${x.key}: keeps ${fmtPct(x.keptFraction)} of checkpoints and ${fmtPct(x.keptBytesFraction)} of cold bytes (${fmtBytes(x.coldBytesPerThread.kept)} of ${fmtBytes(x.coldBytesPerThread.all)} per thread after VACUUM FULL; ${fmtBytes(x.coldBytesPerThread.keptBeforeVacuum)} before it); copy + prune: WAL × ${fmtNum(x.walRatio)}, backend CPU × ${x.cpuRatio === null ? '?' : fmtNum(x.cpuRatio)}, + ${fmtNum(x.extraCommitsPerCheckpoint)} commits per copied checkpoint`,
+    )
+    .join('; ');
+  const smallest = (L?.retention ?? []).filter((x) => x.policy.mode === 'keepLast').sort((a, b) => (a.policy as { keepLast: number }).keepLast - (b.policy as { keepLast: number }).keepLast)[0];
+  lines.push({
+    lever: 'retention',
+    setting: `${retentionKey(r)}${retained && s.levers.pgOnlyRetention ? ' (PostgreSQL-only prunes the same with a job)' : ''}`,
+    used: retained,
+    source: fx.retention.source,
+    measured: measuredList === '' ? 'not measured' : `${measuredList} (lever workload: ${fmtNum(L!.checkpointsPerThread)} checkpoints per thread)`,
+    feeds: retained
+      ? fx.retention.measured
+        ? `tiered: all checkpoints copied, then ${fmtNum(fx.retention.keptCheckpointFraction)} of checkpoints / ${fmtNum(fx.retention.keptBytesFraction)} of bytes kept cold (measured; replaces tiered.keptColdFraction ${fmtNum(s.tiered.keptColdFraction)}); migration WAL × ${fmtNum(fx.retention.walFactor)}, CPU × ${fmtNum(fx.retention.cpuFactor)}, + ${fmtNum(fx.retention.extraCommitsPerCheckpoint)} commits${fx.pgOnlyRetention.source === 'measured' ? `; PostgreSQL-only keeps ${fmtNum(fx.pgOnlyRetention.keptCheckpointFraction)} / ${fmtNum(fx.pgOnlyRetention.keptBytesFraction)} (its pruning job's own load is not modelled)` : ''}`
+        : `not measured: tiered.keptColdFraction ${fmtNum(s.tiered.keptColdFraction)} (assumed)`
+      : `not used: tiered.keptColdFraction ${fmtNum(s.tiered.keptColdFraction)} (assumed), pgOnly.keptFraction ${fmtNum(s.pgOnly.keptFraction)}`,
+    changes: `${lineFor(tiered, 'postgres', storage)}; ${lineFor(tiered, 'postgres', instance)}${fx.pgOnlyRetention.source === 'measured' ? `; PostgreSQL-only ${lineFor(pgOnly, 'postgres', storage)}` : ''}`,
+    alternative: retained
+      ? alternative(s, m, prices, 'retention all (keep everything)', { levers: { retention: { mode: 'all' }, pgOnlyRetention: false } })
+      : smallest
+        ? alternative(s, m, prices, `retention ${smallest.key} (tiered only)`, { levers: { retention: smallest.policy } })
+        : null,
+  });
+
+  // --- migration batch size
+  const b = s.tiered.batchSize;
+  const points = (L?.batch ?? []).map((p) => `batch ${p.batchSize}: ${fmtNum(p.writeCommitsPerCheckpoint)} commits, ${fmtBytes(p.walBytesPerCheckpoint)} WAL, ${ms(p.cpuSecPerCheckpoint)} backend CPU`).join('; ');
+  const otherBatch = (L?.batch ?? []).map((p) => p.batchSize).find((x) => x !== b);
+  const tl = tiered.postgres.load;
+  lines.push({
+    lever: 'migrationBatchSize',
+    setting: String(b),
+    used: true,
+    source: fx.batch.source,
+    measured: points === '' ? 'not measured (one batch size only)' : `per checkpoint — ${points}`,
+    feeds: `commits per checkpoint ${fmtNum(m.migration.writeCommitsPerCheckpoint)} × ${m.migration.batchSize}/${b}${fx.retention.extraCommitsPerCheckpoint > 0 ? ` + ${fmtNum(fx.retention.extraCommitsPerCheckpoint)} prune commits` : ''}; WAL × ${fmtNum(fx.batch.walFactor)} (${fx.batch.source === 'measured' ? `fit a + b ÷ batch through the measured sizes${fx.batch.extrapolated ? ', extrapolated' : ''}` : 'assumed independent of batch size'}); backend CPU per checkpoint not moved (its batch effect is within run-to-run noise) → ${fmtNum(tl.writeCommitsPerSec)} commits/s, ${fmtNum(tl.walBytesPerSec / MiB)} MiB/s WAL during runs`,
+    changes: `${lineFor(tiered, 'postgres', iopsLine)}; ${lineFor(tiered, 'postgres', instance)}`,
+    alternative: otherBatch ? alternative(s, m, prices, `migrationBatchSize ${otherBatch}`, { tiered: { batchSize: otherBatch } }) : null,
+  });
+
+  // --- hot window / copy after
+  const rl = tiered.redis!.load;
+  const rr = tiered.redis!.requirement;
+  const h = L?.hot;
+  lines.push({
+    lever: 'hotWindowMs / copyAfterMs',
+    setting: `hot window ${fmtNum(s.tiered.hotWindowHours)} h, copy after ${fmtNum(s.tiered.copyAfterHours)} h`,
+    used: true,
+    source: 'measured',
+    measured: `${fmtBytes(m.hot.redisBytesPerCheckpoint)} per hot checkpoint (MEMORY USAGE, main run)${h ? `; lever run: ${fmtBytes(h.bytesPerCheckpointUncopied)} before the copy, ${fmtBytes(h.bytesPerCheckpointCopied)} copied but still hot (× ${fmtNum(h.copiedRatio)}), ${fmtNum(h.residualBytesPerThread)} B per thread after eviction` : ''}`,
+    feeds: `${fmtNum(rl.checkpointsHeld)} checkpoints held (${fmtNum(rl.holdHours)} h${s.tiered.copyAfterHours < s.tiered.hotWindowHours ? `, copied ones × ${fmtNum(fx.hot.copiedBytesRatio)} (${fx.hot.source})` : ''}) × ${fmtBytes(rl.bytesPerCheckpoint)} + ${fmtBytes(rl.residualBytes)} per-thread keys = ${fmtBytes(rr.datasetBytes)} Redis data set`,
+    changes: lineFor(tiered, 'redis', redisLine),
+    alternative: null,
+  });
+
+  // --- thread TTL
+  const t = L?.threadTtl;
+  const ttl = s.retention.threadTtlDays;
+  lines.push({
+    lever: 'threadTtlMs',
+    setting: ttl === null ? 'off' : `${fmtNum(ttl)} days`,
+    used: ttl !== null,
+    source: fx.threadTtl.source,
+    measured: t
+      ? `${t.threadsExpired} of ${t.threads} idle threads expired by one migration run: ${t.coldRowsBefore - t.coldRowsAfter} of ${t.coldRowsBefore} cold rows removed (${fmtPct(t.rowsRemovedFraction)}), ${fmtBytes(t.coldBytesFreedPerThread)} freed per thread (of ${fmtBytes(t.coldBytesPerThread)} after VACUUM FULL); Redis ${fmtNum(t.redisBytesFreedPerThread)} B freed and a ${fmtNum(t.tombstoneBytesPerThread)} B tombstone left per thread`
+      : 'not measured',
+    feeds:
+      ttl === null
+        ? 'not used'
+        : `retention min(${fmtNum(s.retention.days)}, ${fmtNum(ttl)}) = ${fmtNum(effectiveRetentionDays(s))} d in both designs, ${fmtPct(fx.threadTtl.removedFraction)} of an expired thread removed (${fx.threadTtl.source}); ${fmtBytes(fx.threadTtl.tombstoneBytesPerThread)} tombstone × ${fmtNum(((s.load.averageCheckpointsPerSec * DAY) / m.checkpointsPerThread) * s.retention.threadTombstoneDays)} threads (${fmtNum(s.retention.threadTombstoneDays)} d) in Redis`,
+    changes: `${lineFor(tiered, 'postgres', storage)}; PostgreSQL-only ${lineFor(pgOnly, 'postgres', storage)}; ${lineFor(tiered, 'redis', redisLine)}`,
+    alternative: ttl !== null ? alternative(s, m, prices, 'threadTtlMs off', { retention: { threadTtlDays: null } }) : null,
+  });
+  return lines;
 }
 
 /** One point of a write-rate sweep. */
@@ -503,7 +687,7 @@ export function sweepWriteRate(scenario: Scenario, measured: MeasuredInputs, pri
   const out: SweepPoint[] = [];
   for (let i = 0; i < points; i += 1) {
     const rate = Math.exp(Math.log(lo) + ((Math.log(hi) - Math.log(lo)) * i) / (points - 1));
-    const r = computeCost(scaleLoad(scenario, rate / base), measured, prices);
+    const r = costDesigns(scaleLoad(scenario, rate / base), measured, prices);
     out.push({ averageCheckpointsPerSec: rate, pgOnlyUsd: r.pgOnly.monthlyUsd, tieredUsd: r.tiered.monthlyUsd, pgOnlyFeasible: r.pgOnly.feasible, tieredFeasible: r.tiered.feasible });
   }
   return out;
@@ -513,7 +697,7 @@ export function sweepWriteRate(scenario: Scenario, measured: MeasuredInputs, pri
 export function findBreakEvens(scenario: Scenario, measured: MeasuredInputs, prices: PriceSheet, sweep: SweepPoint[]): BreakEven[] {
   const base = scenario.load.averageCheckpointsPerSec;
   const diff = (rate: number) => {
-    const r = computeCost(scaleLoad(scenario, rate / base), measured, prices);
+    const r = costDesigns(scaleLoad(scenario, rate / base), measured, prices);
     return { d: r.pgOnly.monthlyUsd - r.tiered.monthlyUsd, usd: r.tiered.monthlyUsd, feasible: r.pgOnly.feasible && r.tiered.feasible };
   };
   const out: BreakEven[] = [];

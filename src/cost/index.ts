@@ -8,6 +8,7 @@ export * from './measurement.js';
 export * from './scenario.js';
 export * from './sizing-model.js';
 export * from './cost-model.js';
+export * from './levers.js';
 export * from './chart-svg.js';
 export * from './report-markdown.js';
 export { fmtGB, fmtNum, fmtPct, fmtUsd } from './format.js';

@@ -153,6 +153,81 @@ export interface RawMeasurement {
     checkpointsPerSec: number;
   };
   coldReads: { reads: number; pg: PgPhase; redis: RedisPhase };
+  /** The lever runs (`cost/bench/levers.ts`); absent in measurements taken before they existed or with `--skip-levers`. */
+  levers?: RawLeverMeasurement;
+}
+
+/** The product's `retention` option as the cost tool names it (mirrors `RetentionPolicy` in `src/tiering/retention.ts`). */
+export type RetentionLever = { mode: 'all' } | { mode: 'keepLast'; keepLast: number } | { mode: 'finalOnly' };
+
+/** Stable key of a retention setting: `all`, `keepLast:3`, `finalOnly`. */
+export function retentionKey(r: RetentionLever): string {
+  return r.mode === 'keepLast' ? `keepLast:${r.keepLast}` : r.mode;
+}
+
+/** The saver settings of one lever run. */
+export interface LeverSetting {
+  coldCompression: 'none' | 'gzip';
+  retention: RetentionLever;
+  migrationBatchSize: number;
+  hotWindowMs: number;
+  /** < hotWindowMs: copied entries stay hot until the window passes (the copy/evict split). */
+  copyAfterMs: number;
+  /** 0 = off. */
+  threadTtlMs: number;
+}
+
+/** Latency and CPU of `getTuple` calls that PostgreSQL answers. */
+export interface ColdReadSample {
+  reads: number;
+  /** Wall time per `getTuple` seen by the caller. */
+  latencyMs: { p50: number; p90: number; mean: number };
+  /** `process.cpuUsage()` of the measuring process (the application side: drivers, deserialization, inflating). */
+  clientCpuSec: number;
+  pg: PgPhase;
+}
+
+/**
+ * One lever run: the lever workload (the scenario's profile with fewer threads) written to
+ * Redis through the tiered saver, then migrated with one setting; each run starts from empty
+ * tables and its own key prefix.
+ */
+export interface LeverRun {
+  /** `baseline`, `gzip`, `keepLast:N`, `finalOnly`, `batch:N`, `threadTtl`. */
+  label: string;
+  setting: LeverSetting;
+  threads: number;
+  checkpoints: number;
+  migration: {
+    report: { batches: number; checkpointsCopied: number; checkpointsPruned: number; writesCopied: number; bytesCopied: number };
+    pg: PgPhase;
+    /** CPU of the measuring process during the migration (the migration job's own CPU: serializing, compressing). */
+    clientCpuSec: number;
+  };
+  /** `MEMORY USAGE` of the run's keys: all hot and uncopied; copied but still hot (copy/evict split only); after eviction. */
+  redis: { beforeCopy: RedisFootprint; copiedStillHot: RedisFootprint | null; afterEvict: RedisFootprint };
+  /** Right after the migration (dead rows of a prune included). */
+  coldTables: Record<string, TableBytes>;
+  /** After `VACUUM FULL`: live data only, what steady state holds before the model's bloat factor. */
+  coldTablesVacuumed: Record<string, TableBytes>;
+  coldReads: ColdReadSample | null;
+  /** The thread-TTL run: every thread expired by a migration run past the TTL. */
+  threadTtl: {
+    threadsExpired: number;
+    pg: PgPhase;
+    /** Vacuumed sizes and rows after the expiry (before = {@link coldTablesVacuumed}). */
+    coldTablesAfter: Record<string, TableBytes>;
+    redisBefore: RedisFootprint;
+    redisAfter: RedisFootprint;
+  } | null;
+}
+
+/** Everything the lever runs recorded. */
+export interface RawLeverMeasurement {
+  /** The workload of the lever runs: the measured profile with `threads` lowered. */
+  profile: WorkloadProfile;
+  runs: LeverRun[];
+  durationSec: number;
 }
 
 /** Per-checkpoint figures the cost model uses (one design's "unit costs" before prices). */
@@ -223,8 +298,86 @@ export interface MeasuredInputs {
     pgTransactionsPerRead: number;
     cpuSecPerRead: number | null;
   };
+  /** Measured effect of each product lever on the lever workload; null when the measurement has no lever runs. */
+  levers: MeasuredLevers | null;
   /** Caveats the report prints (noise, unavailable probes). */
   notes: string[];
+}
+
+/** PostgreSQL figures of one migration, per copied checkpoint. */
+export interface MigrationFigures {
+  writeCommitsPerCheckpoint: number;
+  walBytesPerCheckpoint: number;
+  cpuSecPerCheckpoint: number | null;
+  rowsPerCheckpoint: number;
+}
+
+/** What one cold `getTuple` costs. */
+export interface ColdReadCost {
+  p50Ms: number;
+  p90Ms: number;
+  /** Application-side CPU per read (drivers, deserialization, inflating gzip). Not priced: the model has no application servers. */
+  clientCpuMsPerRead: number;
+  backendCpuMsPerRead: number | null;
+}
+
+/** A retention setting's measured effect (lever run ÷ baseline run, same workload). */
+export interface MeasuredRetention {
+  key: string;
+  policy: RetentionLever;
+  /** Checkpoints left in PostgreSQL ÷ checkpoints copied. */
+  keptFraction: number;
+  /** Cold bytes (table + index + TOAST, after VACUUM FULL) with retention ÷ without: the kept checkpoints are the newest, largest ones. */
+  keptBytesFraction: number;
+  coldBytesPerThread: { all: number; kept: number; keptBeforeVacuum: number };
+  /** The migration with retention: copy everything, then prune (per copied checkpoint). */
+  migration: MigrationFigures;
+  /** Migration WAL and backend CPU per copied checkpoint, with retention ÷ without. */
+  walRatio: number;
+  cpuRatio: number | null;
+  /** Commits the prune adds per copied checkpoint (one transaction per thread and run). */
+  extraCommitsPerCheckpoint: number;
+}
+
+/** Per-lever figures derived from the lever runs. */
+export interface MeasuredLevers {
+  threads: number;
+  checkpoints: number;
+  checkpointsPerThread: number;
+  baselineBatchSize: number;
+  /** The baseline run (no lever): what the ratios are relative to. */
+  baseline: MigrationFigures & { coldBytesPerCheckpoint: number; coldBytesPerCheckpointVacuumed: number };
+  compression: {
+    mode: 'gzip';
+    /** Cold bytes per checkpoint (table + index + TOAST) without and with gzip. */
+    bytesPerCheckpoint: { none: number; gzip: number };
+    /** gzip ÷ none: feeds the tiered cold compression ratio. */
+    bytesRatio: number;
+    walBytesPerCheckpoint: { none: number; gzip: number };
+    walRatio: number;
+    migrationCpuSecPerCheckpoint: { none: number | null; gzip: number | null };
+    /** The migration job's own CPU per checkpoint (compressing happens there). */
+    migrationClientCpuMsPerCheckpoint: { none: number; gzip: number };
+    coldRead: { none: ColdReadCost | null; gzip: ColdReadCost | null };
+  } | null;
+  retention: MeasuredRetention[];
+  /** Migration figures at each measured batch size (ascending). */
+  batch: Array<MigrationFigures & { batchSize: number }>;
+  /** Redis bytes per checkpoint before and after the copy of the copy/evict split (copyAfter < hot window). */
+  hot: { bytesPerCheckpointUncopied: number; bytesPerCheckpointCopied: number; copiedRatio: number; residualBytesPerThread: number } | null;
+  threadTtl: {
+    threads: number;
+    threadsExpired: number;
+    coldRowsBefore: number;
+    coldRowsAfter: number;
+    /** Rows removed ÷ rows the expired threads had: the share of an expired thread's cold data the TTL frees. */
+    rowsRemovedFraction: number;
+    coldBytesPerThread: number;
+    coldBytesFreedPerThread: number;
+    redisBytesFreedPerThread: number;
+    /** The tombstone an expired thread leaves in Redis (kept threadTombstoneMs, refuses late writes). */
+    tombstoneBytesPerThread: number;
+  } | null;
 }
 
 /** Redis commands the measurement itself sends; never counted as the product's. */
@@ -339,7 +492,133 @@ export function deriveMeasuredInputs(raw: RawMeasurement): MeasuredInputs {
       pgTransactionsPerRead: raw.coldReads.pg.transactions / reads,
       cpuSecPerRead: cpu(raw.coldReads.pg, reads),
     },
+    levers: raw.levers ? deriveLevers(raw.levers, notes) : null,
     notes,
+  };
+}
+
+function totalBytes(tables: Record<string, TableBytes>): number {
+  return sum(Object.values(tables).map((t) => t.totalBytes));
+}
+
+function totalRows(tables: Record<string, TableBytes>): number {
+  return sum(Object.values(tables).map((t) => t.rows));
+}
+
+function migrationFigures(run: LeverRun): MigrationFigures {
+  const n = Math.max(1, run.migration.report.checkpointsCopied);
+  const p = run.migration.pg;
+  return {
+    writeCommitsPerCheckpoint: (p.writeCommits ?? p.transactions) / n,
+    walBytesPerCheckpoint: (p.walBytes ?? p.walBytesRaw) / n,
+    cpuSecPerCheckpoint: p.backendCpuSec === null ? null : p.backendCpuSec / n,
+    rowsPerCheckpoint: (p.rows.inserted + p.rows.updated + p.rows.deleted) / n,
+  };
+}
+
+function readCost(sample: ColdReadSample | null): ColdReadCost | null {
+  if (!sample || sample.reads === 0) return null;
+  return {
+    p50Ms: sample.latencyMs.p50,
+    p90Ms: sample.latencyMs.p90,
+    clientCpuMsPerRead: (sample.clientCpuSec * 1000) / sample.reads,
+    backendCpuMsPerRead: sample.pg.backendCpuSec === null ? null : (sample.pg.backendCpuSec * 1000) / sample.reads,
+  };
+}
+
+const ratio = (a: number | null, b: number | null): number | null => (a === null || b === null || !(b > 0) ? null : a / b);
+
+/** Lever runs → per-lever figures, each relative to the baseline run of the same workload. */
+export function deriveLevers(raw: RawLeverMeasurement, notes: string[] = []): MeasuredLevers | null {
+  const base = raw.runs.find((r) => r.label === 'baseline');
+  if (!base) {
+    notes.push('The lever runs have no baseline run: no lever figure is used.');
+    return null;
+  }
+  const baseFig = migrationFigures(base);
+  const baseBytes = totalBytes(base.coldTables);
+  const baseVacuumed = totalBytes(base.coldTablesVacuumed);
+  const n = base.checkpoints;
+  const gzip = raw.runs.find((r) => r.label === 'gzip');
+  const perCp = (r: LeverRun) => Math.max(1, r.migration.report.checkpointsCopied);
+  let compression: MeasuredLevers['compression'] = null;
+  if (gzip) {
+    const g = migrationFigures(gzip);
+    const gBytes = totalBytes(gzip.coldTables) / perCp(gzip);
+    const bBytes = baseBytes / perCp(base);
+    compression = {
+      mode: 'gzip',
+      bytesPerCheckpoint: { none: bBytes, gzip: gBytes },
+      bytesRatio: gBytes / bBytes,
+      walBytesPerCheckpoint: { none: baseFig.walBytesPerCheckpoint, gzip: g.walBytesPerCheckpoint },
+      walRatio: g.walBytesPerCheckpoint / baseFig.walBytesPerCheckpoint,
+      migrationCpuSecPerCheckpoint: { none: baseFig.cpuSecPerCheckpoint, gzip: g.cpuSecPerCheckpoint },
+      migrationClientCpuMsPerCheckpoint: { none: (base.migration.clientCpuSec * 1000) / perCp(base), gzip: (gzip.migration.clientCpuSec * 1000) / perCp(gzip) },
+      coldRead: { none: readCost(base.coldReads), gzip: readCost(gzip.coldReads) },
+    };
+  }
+  const retention: MeasuredRetention[] = [];
+  for (const run of raw.runs) {
+    if (run.setting.retention.mode === 'all' || run.label === 'threadTtl') continue;
+    const f = migrationFigures(run);
+    const copied = perCp(run);
+    const kept = run.coldTablesVacuumed.checkpoints?.rows ?? 0;
+    retention.push({
+      key: retentionKey(run.setting.retention),
+      policy: run.setting.retention,
+      keptFraction: kept / copied,
+      keptBytesFraction: totalBytes(run.coldTablesVacuumed) / baseVacuumed,
+      coldBytesPerThread: { all: baseVacuumed / base.threads, kept: totalBytes(run.coldTablesVacuumed) / run.threads, keptBeforeVacuum: totalBytes(run.coldTables) / run.threads },
+      migration: f,
+      walRatio: f.walBytesPerCheckpoint / baseFig.walBytesPerCheckpoint,
+      cpuRatio: ratio(f.cpuSecPerCheckpoint, baseFig.cpuSecPerCheckpoint),
+      extraCommitsPerCheckpoint: Math.max(0, f.writeCommitsPerCheckpoint - baseFig.writeCommitsPerCheckpoint),
+    });
+  }
+  const batch = raw.runs
+    .filter((r) => r.label === 'baseline' || r.label.startsWith('batch:'))
+    .map((r) => ({ batchSize: r.setting.migrationBatchSize, ...migrationFigures(r) }))
+    .sort((a, b) => a.batchSize - b.batchSize);
+  const hot =
+    base.redis.copiedStillHot === null
+      ? null
+      : {
+          bytesPerCheckpointUncopied: base.redis.beforeCopy.bytes / n,
+          bytesPerCheckpointCopied: base.redis.copiedStillHot.bytes / n,
+          copiedRatio: base.redis.copiedStillHot.bytes / base.redis.beforeCopy.bytes,
+          residualBytesPerThread: base.redis.afterEvict.bytes / base.threads,
+        };
+  const ttlRun = raw.runs.find((r) => r.threadTtl !== null);
+  let threadTtl: MeasuredLevers['threadTtl'] = null;
+  if (ttlRun?.threadTtl) {
+    const t = ttlRun.threadTtl;
+    const expired = Math.max(1, t.threadsExpired);
+    const rowsBefore = totalRows(ttlRun.coldTablesVacuumed);
+    const rowsAfter = totalRows(t.coldTablesAfter);
+    const tomb = t.redisAfter.byKind.expired;
+    threadTtl = {
+      threads: ttlRun.threads,
+      threadsExpired: t.threadsExpired,
+      coldRowsBefore: rowsBefore,
+      coldRowsAfter: rowsAfter,
+      rowsRemovedFraction: rowsBefore > 0 ? (rowsBefore - rowsAfter) / rowsBefore : 0,
+      coldBytesPerThread: totalBytes(ttlRun.coldTablesVacuumed) / ttlRun.threads,
+      coldBytesFreedPerThread: (totalBytes(ttlRun.coldTablesVacuumed) - totalBytes(t.coldTablesAfter)) / expired,
+      redisBytesFreedPerThread: (t.redisBefore.bytes - t.redisAfter.bytes) / expired,
+      tombstoneBytesPerThread: (tomb ? tomb.bytes : t.redisAfter.bytes) / expired,
+    };
+  }
+  return {
+    threads: base.threads,
+    checkpoints: n,
+    checkpointsPerThread: n / base.threads,
+    baselineBatchSize: base.setting.migrationBatchSize,
+    baseline: { ...baseFig, coldBytesPerCheckpoint: baseBytes / perCp(base), coldBytesPerCheckpointVacuumed: baseVacuumed / perCp(base) },
+    compression,
+    retention,
+    batch,
+    hot,
+    threadTtl,
   };
 }
 

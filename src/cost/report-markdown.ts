@@ -3,7 +3,7 @@
  * scenarios that can go into the README ({@link renderSummary}). Pure and deterministic: the
  * same {@link CostResult} always renders the same text (the jest snapshot relies on it).
  */
-import type { BreakEven, CostLine, CostResult, DesignCost, VariantResult } from './cost-model.js';
+import type { BreakEven, CostLine, CostResult, DesignCost, LeverLine, VariantResult } from './cost-model.js';
 import { fmtBytes, fmtNum, fmtPct, fmtUsd } from './format.js';
 import { formatUnitPrice } from './price-sheet.js';
 import { DEFAULT_SIZING, SIZING_CONFIDENCE, type SizingParameters } from './sizing-model.js';
@@ -66,6 +66,24 @@ function variantsTable(r: CostResult, variants: VariantResult[]): string[] {
   ];
 }
 
+function alternativeText(r: CostResult, l: LeverLine): string {
+  if (!l.alternative) return '–';
+  const a = l.alternative;
+  const d = a.tieredUsd - r.tiered.monthlyUsd;
+  const dp = a.pgOnlyUsd - r.pgOnly.monthlyUsd;
+  const signed = (x: number) => (Math.abs(x) < 0.005 ? '±$0' : `${x > 0 ? '+' : '−'}${fmtUsd(Math.abs(x))}`);
+  return `${a.label}: tiered ${fmtUsd(a.tieredUsd)} (${signed(d)})${Math.abs(dp) >= 0.005 ? `, PostgreSQL-only ${fmtUsd(a.pgOnlyUsd)} (${signed(dp)})` : ''}`;
+}
+
+/** The product levers: setting here, measured figure, model input it feeds, price line it changes. */
+function leverTable(r: CostResult): string[] {
+  return [
+    row(['lever (product option)', 'this scenario', 'measured (lever runs, same workload)', 'feeds the model as', 'changes (price line)', 'with the lever switched']),
+    '|---|---|---|---|---|---|',
+    ...r.levers.map((l) => row([`\`${l.lever}\``, `${l.setting}${l.used ? '' : ' (not used)'}`, l.measured, l.feeds, l.changes, alternativeText(r, l)])),
+  ];
+}
+
 function savingsText(fraction: number): string {
   return fraction >= 0 ? `${fmtPct(fraction)} less` : `${fmtPct(-fraction)} more`;
 }
@@ -109,6 +127,17 @@ export function renderScenarioReport(r: CostResult, options: ReportOptions = {})
     '',
   );
 
+  out.push(
+    '## Product levers and their measured effect',
+    '',
+    m.levers
+      ? `Lever runs: the workload with ${fmtNum(m.levers.threads)} threads (${fmtNum(m.levers.checkpoints)} checkpoints, ${fmtNum(m.levers.checkpointsPerThread)} per thread), migrated once per setting; every ratio is that run ÷ the baseline run of the same workload (\`src/cost/levers.ts\`). "With the lever switched" costs this scenario again with only that lever changed.`
+      : 'This measurement has no lever runs (`npm run cost` without `--skip-levers` measures them): every lever input below is the scenario\'s assumption.',
+    '',
+    ...leverTable(r),
+    '',
+  );
+
   out.push('## Sizing', '');
   const pgLine = (label: string, d: DesignCost) => {
     const z = d.postgres.sizing;
@@ -139,7 +168,7 @@ export function renderScenarioReport(r: CostResult, options: ReportOptions = {})
   out.push('## Assumptions', '');
   if (s.assumptions.length > 0) out.push('Stated by the scenario:', '', ...s.assumptions.map((a) => `- ${a}`), '');
   out.push('Sizing constants (`src/cost/sizing-model.ts`; override under `"sizing"` in the scenario):', '', row(['parameter', 'value', 'set by', 'conf.']), '|---|---:|---|:-:|', ...sizingRows(s.sizing), '');
-  out.push('Not modelled: operations effort of a second store, data transfer, reserved-instance or Savings-Plan discounts, burstable CPU credits, the deletes of a pruning job, ElastiCache snapshots.', '');
+  out.push('Not modelled: operations effort of a second store, data transfer, reserved-instance or Savings-Plan discounts, burstable CPU credits, the load of a PostgreSQL-only pruning job (the tiered migration\'s prune is measured and included), vacuum, application-side CPU, ElastiCache snapshots.', '');
 
   if (r.warnings.length > 0) out.push('## Warnings', '', ...r.warnings.map((w) => `- ${w}`), '');
   if (m.notes.length > 0) out.push('## Measurement notes', '', ...m.notes.map((n) => `- ${n}`), '');
@@ -164,6 +193,46 @@ function measuredTable(r: CostResult): string[] {
   ];
 }
 
+/** The measured lever figures, once, for the README (each scenario's report shows what they change there). */
+function leverSummary(r: CostResult): string[] {
+  const L = r.measured.levers!;
+  const ms = (x: number | null) => (x === null ? '?' : `${fmtNum(x)} ms`);
+  const out = [
+    `Measured lever effects (lever runs: ${fmtNum(L.threads)} threads, ${fmtNum(L.checkpoints)} checkpoints, each run ÷ the baseline run of the same workload):`,
+    '',
+    row(['lever', 'measured', 'model input it replaces']),
+    '|---|---|---|',
+  ];
+  if (L.compression) {
+    const c = L.compression;
+    out.push(
+      row([
+        '`coldCompression: gzip`',
+        `cold bytes × ${fmtNum(c.bytesRatio)} (${fmtBytes(c.bytesPerCheckpoint.none)} → ${fmtBytes(c.bytesPerCheckpoint.gzip)} per checkpoint), WAL × ${fmtNum(c.walRatio)}; cold getTuple p50 ${ms(c.coldRead.none?.p50Ms ?? null)} → ${ms(c.coldRead.gzip?.p50Ms ?? null)}, client CPU ${ms(c.coldRead.none?.clientCpuMsPerRead ?? null)} → ${ms(c.coldRead.gzip?.clientCpuMsPerRead ?? null)} per read`,
+        '`tiered.coldCompressionRatio` (cold storage, WAL)',
+      ]),
+    );
+  }
+  for (const x of L.retention) {
+    out.push(
+      row([
+        `\`retention: ${x.key}\``,
+        `keeps ${fmtPct(x.keptFraction)} of checkpoints, ${fmtPct(x.keptBytesFraction)} of cold bytes (${fmtBytes(x.coldBytesPerThread.kept)} of ${fmtBytes(x.coldBytesPerThread.all)} per thread); copy + prune WAL × ${fmtNum(x.walRatio)}, CPU × ${x.cpuRatio === null ? '?' : fmtNum(x.cpuRatio)}`,
+        '`tiered.keptColdFraction` (and `pgOnly.keptFraction` with `pgOnlyRetention`)',
+      ]),
+    );
+  }
+  if (L.batch.length > 1) {
+    out.push(row(['`migrationBatchSize`', L.batch.map((p) => `${p.batchSize}: ${fmtNum(p.writeCommitsPerCheckpoint)} commits, ${fmtBytes(p.walBytesPerCheckpoint)} WAL, ${p.cpuSecPerCheckpoint === null ? '?' : `${fmtNum(p.cpuSecPerCheckpoint * 1000)} ms`} CPU per checkpoint`).join('; '), 'WAL per checkpoint against batch size (was taken as constant); commits stay 1 ÷ batch; CPU printed only (its batch effect is within run-to-run noise)']));
+  }
+  if (L.hot) out.push(row(['`copyAfterMs` < `hotWindowMs`', `${fmtBytes(L.hot.bytesPerCheckpointUncopied)} per hot checkpoint, ${fmtBytes(L.hot.bytesPerCheckpointCopied)} once copied (× ${fmtNum(L.hot.copiedRatio)}), ${fmtNum(L.hot.residualBytesPerThread)} B per thread after eviction`, 'Redis bytes of copied-but-hot checkpoints']));
+  if (L.threadTtl) {
+    const t = L.threadTtl;
+    out.push(row(['`threadTtlMs`', `${fmtPct(t.rowsRemovedFraction)} of an expired thread's cold rows removed, ${fmtBytes(t.coldBytesFreedPerThread)} freed per thread; ${fmtNum(t.tombstoneBytesPerThread)} B tombstone left in Redis`, 'share of an expired thread removed; Redis tombstones']));
+  }
+  return out;
+}
+
 /** One scenario as the summary lists it. */
 export interface SummaryEntry {
   result: CostResult;
@@ -180,6 +249,17 @@ function haText(r: CostResult): string {
   return `${pg} / ${t}`;
 }
 
+/** The levers a scenario uses, shortly. */
+function leversText(r: CostResult): string {
+  const s = r.scenario;
+  const out: string[] = [];
+  if (s.levers.retention.mode !== 'all') out.push(`retention ${r.levers.find((l) => l.lever === 'retention')!.setting.replace(/ \(.*$/, '')}${s.levers.pgOnlyRetention ? ' (both)' : ''}`);
+  if (s.levers.coldCompression !== 'none') out.push(`cold ${s.levers.coldCompression}`);
+  if (s.retention.threadTtlDays !== null) out.push(`TTL ${fmtNum(s.retention.threadTtlDays)} d`);
+  if (s.tiered.copyAfterHours < s.tiered.hotWindowHours) out.push(`copy after ${fmtNum(s.tiered.copyAfterHours)} h`);
+  return out.length > 0 ? out.join(', ') : '–';
+}
+
 function summaryLine(e: SummaryEntry): string {
   const r = e.result;
   const s = r.scenario;
@@ -188,7 +268,8 @@ function summaryLine(e: SummaryEntry): string {
     `${fmtNum(s.load.averageCheckpointsPerSec)} / ${fmtNum(s.load.peakCheckpointsPerSec)}`,
     `${fmtNum(s.tiered.hotWindowHours)} h`,
     `${fmtNum(s.retention.days)} d`,
-    `${fmtNum(s.pgOnly.keptFraction)} / ${fmtNum(s.tiered.keptColdFraction)}`,
+    `${fmtNum(r.leverEffects.pgOnlyRetention.keptBytesFraction)} / ${fmtNum(r.leverEffects.retention.keptBytesFraction)}`,
+    leversText(r),
     haText(r),
     `${fmtUsd(r.pgOnly.monthlyUsd)} (${r.pgOnly.postgres.sizing.instance.class})`,
     `${fmtUsd(r.tiered.monthlyUsd)} (${r.tiered.redis!.sizing.deployment === 'nodes' ? `${r.tiered.redis!.sizing.nodes}× ${r.tiered.redis!.sizing.node!.type}` : 'Serverless'} + ${r.tiered.postgres.sizing.instance.class})`,
@@ -210,9 +291,10 @@ export function renderSummary(entries: SummaryEntry[], options: { measurementPat
   );
   if (first) out.push(`Measured: ${first.measured.source}${options.measurementPath ? ` (\`${options.measurementPath}\`)` : ''}. Prices: ${first.prices.title}, compiled ${first.prices.compiled}.`, '');
   if (first) out.push(...measuredTable(first), '');
+  if (first?.measured.levers) out.push(...leverSummary(first), '');
   out.push(
-    row(['scenario', 'checkpoints/s avg / peak', 'hot window', 'retention', 'kept: PG-only / tiered', 'HA (PG-only / tiered)', 'PostgreSQL only', 'tiered', 'tiered costs']),
-    '|---|---:|---:|---:|---:|---|---:|---:|---|',
+    row(['scenario', 'checkpoints/s avg / peak', 'hot window', 'retention', 'kept bytes: PG-only / tiered', 'levers', 'HA (PG-only / tiered)', 'PostgreSQL only', 'tiered', 'tiered costs']),
+    '|---|---:|---:|---:|---:|---|---|---:|---:|---|',
     ...entries.map(summaryLine),
     '',
   );

@@ -3,7 +3,7 @@
  * levers one cost comparison assumes. {@link resolveScenario} applies the defaults (in one place,
  * {@link SCENARIO_DEFAULTS}) and validates the result, listing every problem. Pure.
  */
-import { DEFAULT_PROFILE, type WorkloadProfile } from './measurement.js';
+import { DEFAULT_PROFILE, type RetentionLever, type WorkloadProfile } from './measurement.js';
 import type { CacheEngine } from './price-sheet.js';
 import { DEFAULT_SIZING, type SizingParameters } from './sizing-model.js';
 
@@ -29,8 +29,27 @@ export interface Scenario {
   retention: {
     /** Days a checkpoint is kept before it is deleted. */
     days: number;
-    /** Threads deleted this many days after their last write (lever, null = off). */
+    /** Threads deleted this many days after their last write (lever `threadTtlMs`, null = off). */
     threadTtlDays: number | null;
+    /** Days an expired thread's tombstone stays in Redis (`threadTombstoneMs`, product default 7). */
+    threadTombstoneDays: number;
+  };
+  /**
+   * Product levers whose effect is measured by the lever runs of `npm run cost` (the other levers
+   * are plain settings: `retention.threadTtlDays`, `tiered.hotWindowHours` / `copyAfterHours`,
+   * `tiered.batchSize`; their measured figures feed the model whenever the measurement has them).
+   */
+  levers: {
+    /**
+     * The tiered saver's `retention` option (applied during migration). Other than `all`, the
+     * measured kept share of checkpoints and of cold bytes replaces `tiered.keptColdFraction`, and
+     * the migration copies every checkpoint and then prunes (measured WAL, CPU and commits).
+     */
+    retention: RetentionLever;
+    /** PostgreSQL-only prunes to the same policy with a job: the measured kept shares replace `pgOnly.keptFraction`. Default false. */
+    pgOnlyRetention: boolean;
+    /** The tiered saver's `coldCompression`. `gzip`: the measured cold bytes and WAL ratios replace `tiered.coldCompressionRatio`. */
+    coldCompression: 'none' | 'gzip';
   };
   pgOnly: {
     multiAz: boolean;
@@ -77,7 +96,8 @@ export type ScenarioInput = DeepPartial<Omit<Scenario, 'load'>> & { name: string
 export const SCENARIO_DEFAULTS = {
   prices: 'aws-us-east-1',
   coldReadFraction: 0.01,
-  retention: { days: 30, threadTtlDays: null },
+  retention: { days: 30, threadTtlDays: null, threadTombstoneDays: 7 },
+  levers: { retention: { mode: 'all' } as RetentionLever, pgOnlyRetention: false, coldCompression: 'none' as const },
   pgOnly: { multiAz: false, readReplicas: 0, keptFraction: 1, compressionRatio: 1, cacheHours: 1, instanceClasses: null },
   tiered: {
     hotWindowHours: 24,
@@ -133,6 +153,7 @@ export function resolveScenario(input: ScenarioInput): Scenario {
       coldReadFraction: load.coldReadFraction ?? SCENARIO_DEFAULTS.coldReadFraction,
     },
     retention: merge({ ...SCENARIO_DEFAULTS.retention } as Scenario['retention'], input?.retention),
+    levers: normaliseLevers(merge({ ...SCENARIO_DEFAULTS.levers } as Scenario['levers'], input?.levers)),
     pgOnly: merge({ ...SCENARIO_DEFAULTS.pgOnly } as Scenario['pgOnly'], input?.pgOnly),
     tiered: merge({ ...(SCENARIO_DEFAULTS.tiered as unknown as Scenario['tiered']), copyAfterHours: hot }, input?.tiered),
     sizing: merge(DEFAULT_SIZING, input?.sizing),
@@ -161,6 +182,12 @@ export function resolveScenario(input: ScenarioInput): Scenario {
   fraction('load.coldReadFraction', s.load.coldReadFraction);
   pos('retention.days', s.retention.days);
   if (s.retention.threadTtlDays !== null) pos('retention.threadTtlDays', s.retention.threadTtlDays);
+  pos('retention.threadTombstoneDays', s.retention.threadTombstoneDays, { zero: true });
+  const lr = s.levers.retention as { mode?: unknown; keepLast?: unknown };
+  if (!['all', 'keepLast', 'finalOnly'].includes(lr?.mode as string)) problems.push(`levers.retention.mode must be "all", "keepLast" or "finalOnly", got ${JSON.stringify(lr?.mode)}`);
+  if (lr?.mode === 'keepLast') int('levers.retention.keepLast', lr.keepLast, 1);
+  if (typeof s.levers.pgOnlyRetention !== 'boolean') problems.push(`levers.pgOnlyRetention must be true or false, got ${JSON.stringify(s.levers.pgOnlyRetention)}`);
+  if (!['none', 'gzip'].includes(s.levers.coldCompression)) problems.push(`levers.coldCompression must be "none" or "gzip", got ${JSON.stringify(s.levers.coldCompression)}`);
   int('pgOnly.readReplicas', s.pgOnly.readReplicas, 0);
   fraction('pgOnly.keptFraction', s.pgOnly.keptFraction);
   pos('pgOnly.compressionRatio', s.pgOnly.compressionRatio);
@@ -196,6 +223,27 @@ export function resolveScenario(input: ScenarioInput): Scenario {
   });
   if (problems.length > 0) throw new InvalidScenarioError(name, problems);
   return s;
+}
+
+/** Drops fields a merge left behind (`keepLast` of a variant that switched to `all`). */
+function normaliseLevers(l: Scenario['levers']): Scenario['levers'] {
+  const r = l.retention as { mode: string; keepLast?: number };
+  const retention = (r?.mode === 'keepLast' ? { mode: 'keepLast', keepLast: r.keepLast } : { mode: r?.mode }) as RetentionLever;
+  return { ...l, retention };
+}
+
+/** Every `keepLast` N and batch size a scenario or one of its sensitivity variants uses (what the lever runs must measure). */
+export function leversUsed(s: Scenario): { keepLast: number[]; batchSizes: number[] } {
+  const keepLast = new Set<number>();
+  const batchSizes = new Set<number>([s.tiered.batchSize]);
+  const visit = (x: Scenario) => {
+    if (x.levers.retention.mode === 'keepLast') keepLast.add(x.levers.retention.keepLast);
+    batchSizes.add(x.tiered.batchSize);
+  };
+  visit(s);
+  const { sensitivity, ...base } = s;
+  for (const v of sensitivity) visit(resolveScenario(merge(base as unknown as ScenarioInput, v.set)));
+  return { keepLast: [...keepLast].sort((a, b) => a - b), batchSizes: [...batchSizes].sort((a, b) => a - b) };
 }
 
 /**

@@ -1,7 +1,8 @@
 /**
  * Fixed inputs for the cost-model tests: a real measurement (captured by `npm run cost` on the
- * development machine), a frozen copy of the price file and of the card-claim scenario, so that
- * editing `cost/prices/` or `cost/scenarios/` does not move the snapshot.
+ * development machine; its `levers` section, the lever runs, comes from a later run of the same
+ * profile on the same machine), a frozen copy of the price file and of the card-claim scenario, so
+ * that editing `cost/prices/` or `cost/scenarios/` does not move the snapshot.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

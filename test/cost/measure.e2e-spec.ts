@@ -5,22 +5,24 @@
  */
 import { beforeAll, describe, expect, it, jest } from '@jest/globals';
 import pg from 'pg';
+import { leverRuns, type LeverPlan } from '../../cost/bench/levers.js';
 import { measureProfile } from '../../cost/bench/measure.js';
 import { PrivateRedis } from '../../cost/bench/redis-probe.js';
 import type { Progress } from '../../cost/bench/progress.js';
 import { DEFAULT_PROFILE, deriveMeasuredInputs, type RawMeasurement } from '../../src/cost/measurement.js';
 import { DATABASE_URL, REDIS_URL } from '../support/test-stores.js';
 
-jest.setTimeout(120_000);
+jest.setTimeout(180_000);
 
 describe('measureProfile (local Redis and PostgreSQL)', () => {
   const lines: string[] = [];
   const progress: Progress = { info: (m) => lines.push(m), done: (m) => lines.push(m), step: () => undefined };
   const profile = { ...DEFAULT_PROFILE, name: 'e2e-tiny', threads: 4, turnsPerThread: 2, concurrency: 2, migrationBatchSize: 7 };
+  const plan: LeverPlan = { threads: 3, keepLast: [1], batchSizes: [3], readRepeats: 1 };
   let raw: RawMeasurement;
 
   beforeAll(async () => {
-    raw = await measureProfile(profile, { databaseUrl: DATABASE_URL, redis: PrivateRedis.available() ? 'private' : 'shared', redisUrl: REDIS_URL, progress });
+    raw = await measureProfile(profile, { databaseUrl: DATABASE_URL, redis: PrivateRedis.available() ? 'private' : 'shared', redisUrl: REDIS_URL, progress, levers: plan });
   });
 
   it('counts what the workload did, the same for both savers', () => {
@@ -55,6 +57,37 @@ describe('measureProfile (local Redis and PostgreSQL)', () => {
     expect(raw.tieredPuts.footprint.byKind.cp!.keys).toBe(raw.workload.checkpoints);
     expect(raw.migration.footprintAfter.byKind.cp).toBeUndefined();
     expect(raw.migration.footprintAfter.byKind.coldmax!.keys).toBe(profile.threads);
+  });
+
+  it('makes every planned lever run on the smaller workload, each migrating all of it', () => {
+    const runs = raw.levers!.runs;
+    expect(runs.map((r) => r.label)).toEqual(leverRuns({ ...profile, threads: 3 }, plan).map((r) => r.label));
+    expect(runs.map((r) => r.label)).toEqual(['baseline', 'gzip', 'keepLast:1', 'finalOnly', 'batch:3', 'threadTtl']);
+    const perThread = raw.workload.checkpoints / raw.workload.threads;
+    for (const r of runs) {
+      expect(r.threads).toBe(3);
+      expect(r.checkpoints).toBe(3 * perThread);
+      expect(r.migration.report.checkpointsCopied).toBe(r.checkpoints);
+    }
+  });
+
+  it('measures each lever against the baseline: gzip shrinks cold bytes, keepLast prunes, small batches commit more, the TTL frees every row', () => {
+    const m = deriveMeasuredInputs(raw);
+    const L = m.levers!;
+    const run = (label: string) => raw.levers!.runs.find((r) => r.label === label)!;
+    expect(L.compression!.bytesRatio).toBeLessThan(1);
+    expect(L.compression!.coldRead.gzip!.p50Ms).toBeGreaterThan(0);
+    const kl = L.retention.find((r) => r.key === 'keepLast:1')!;
+    expect(kl.keptFraction).toBeLessThan(1);
+    expect(kl.keptFraction * run('keepLast:1').checkpoints).toBeGreaterThanOrEqual(3); // at least one per thread
+    expect(run('keepLast:1').migration.report.checkpointsPruned).toBe(run('keepLast:1').checkpoints - run('keepLast:1').coldTablesVacuumed.checkpoints!.rows);
+    expect(kl.keptBytesFraction).toBeLessThan(1);
+    expect(run('batch:3').migration.pg.writeCommits).toBe(Math.ceil(run('batch:3').checkpoints / 3));
+    expect(L.batch.map((b) => b.batchSize)).toEqual([3, 7]);
+    expect(L.threadTtl).toMatchObject({ threadsExpired: 3, rowsRemovedFraction: 1, coldRowsAfter: 0 });
+    expect(L.threadTtl!.tombstoneBytesPerThread).toBeGreaterThan(0);
+    expect(L.hot!.bytesPerCheckpointCopied).toBeGreaterThan(0);
+    expect(run('baseline').redis.afterEvict.byKind.cp).toBeUndefined();
   });
 
   it('leaves no database behind', async () => {
