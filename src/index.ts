@@ -2,7 +2,15 @@
  * Public API of tiered-checkpointer: the saver and its stores (usable without Nest), the Nest
  * modules that construct them, options, errors and the health indicators.
  */
-export { TieredCheckpointSaver, type TierStats } from './tiering/tiered-checkpoint.saver.js';
+export { TieredCheckpointSaver, type TierStats, type ThreadInspection } from './tiering/tiered-checkpoint.saver.js';
+export type { PruneReport } from './tiering/thread-maintenance.js';
+export type { RetentionPolicy } from './tiering/retention.js';
+export type { MigrationStep, MigrationStepHook } from './tiering/migration.hooks.js';
+export type { CheckpointMetrics, AnsweringTier } from './core/metrics.js';
+export { HealthModule, REDIS_HEALTH_TARGET, POSTGRES_HEALTH_TARGET, MIGRATION_HEALTH_TARGET } from './health/health.module.js';
+export { RedisHealthIndicator } from './health/redis.health.js';
+export { PostgresHealthIndicator } from './health/postgres.health.js';
+export { MigrationHealthIndicator, migrationLagMs } from './health/migration.health.js';
 export { MigrationRunner, type MigrationReport } from './tiering/migration.runner.js';
 export { MigrationService, MIGRATION_JOB_NAME, type MigrationStatus } from './tiering/migration.job.js';
 export { TieringModule } from './tiering/tiering.module.js';
