@@ -38,6 +38,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: join(ROOT, 'bench-results') },
     phases: { type: 'string' },
     savers: { type: 'string' },
+    'tiered-options': { type: 'string' },
   },
   allowPositionals: false,
 });
@@ -62,7 +63,9 @@ async function main() {
   log(`load average at start: ${loadavg().map((x) => x.toFixed(2)).join(' ')} on ${cpus().length} cores`);
 
   const failures = new Failures();
-  const savers = await Savers.create(saverNames);
+  const tieredOptions = args['tiered-options'] ? JSON.parse(args['tiered-options']) : {};
+  if (Object.keys(tieredOptions).length > 0) log(`tiered saver options: ${JSON.stringify(tieredOptions)}`);
+  const savers = await Savers.create(saverNames, { tieredOptions });
   const cleanup = async () => {
     const errors = await savers.cleanup();
     if (errors.length > 0) console.error('cleanup problems:', errors.map((e) => e.message));
@@ -72,7 +75,7 @@ async function main() {
     void cleanup().finally(() => process.exit(130));
   });
 
-  const results = { runId, startedAt: startedAt.toISOString(), smoke, scale, config: C, env: await environment(savers), phases: {}, targets: [] };
+  const results = { runId, startedAt: startedAt.toISOString(), smoke, scale, config: C, tieredOptions, env: await environment(savers), phases: {}, targets: [] };
   try {
     const cpuMeter = new ServerCpu({ redisPid: savers.redisPid, pgMonitor: savers.admin, appNames: savers.appNames });
     const totalSteps = C.steps + C.mixedSteps;

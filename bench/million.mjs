@@ -43,7 +43,7 @@ export async function runMillion(baseArgs) {
   const startedAt = new Date();
   log(`bench --million run ${runId}: ${waves} waves x ${threadsPerWave} threads x ${steps} steps (${(waves * threadsPerWave * steps).toLocaleString()} checkpoints), small payloads, concurrency ${conc}`);
 
-  const savers = await Savers.create(['tiered']);
+  const savers = await Savers.create(['tiered'], { tieredOptions: baseArgs['tiered-options'] ? JSON.parse(baseArgs['tiered-options']) : {} });
   process.once('SIGINT', () => {
     console.error('\ninterrupted: cleaning up');
     void savers.cleanup().finally(() => process.exit(130));
@@ -185,13 +185,17 @@ export async function runMillion(baseArgs) {
         ]),
       ),
     );
-    const first = rows[0];
-    const last = rows[rows.length - 1];
-    const growth = (a, b) => `${fmt(b / a, 2)}x`;
+    // Growth: median of the first three waves vs the last three (single waves are noisy on a shared box).
+    const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+    const k = Math.min(3, Math.floor(rows.length / 2)) || 1;
+    const head = rows.slice(0, k);
+    const tail = rows.slice(-k);
+    const growth = (f) => `${fmt(med(tail.map(f)) / med(head.map(f)), 2)}x`;
     log(
-      `first wave -> last wave: put p50 ${growth(first.putMs.p50, last.putMs.p50)}, migration rate ${growth(first.migrationCheckpointsPerSec, last.migrationCheckpointsPerSec)}, ` +
-        `cold by id p50 ${growth(first.coldGetTupleByIdMs.p50, last.coldGetTupleByIdMs.p50)}, cold latest p50 ${growth(first.coldGetTupleLatestMs.p50, last.coldGetTupleLatestMs.p50)}, ` +
-        `PG bytes/checkpoint ${growth(first.postgresBytesPerCheckpoint, last.postgresBytesPerCheckpoint)}, data ${growth(first.checkpointsInPostgres, last.checkpointsInPostgres)}`,
+      `last ${k} waves vs first ${k} (medians): data ${growth((r) => r.checkpointsInPostgres)}, put p50 ${growth((r) => r.putMs.p50)}, put p99 ${growth((r) => r.putMs.p99)}, ` +
+        `migration rate ${growth((r) => r.migrationCheckpointsPerSec)}, cold by id p50 ${growth((r) => r.coldGetTupleByIdMs.p50)}, cold latest p50 ${growth((r) => r.coldGetTupleLatestMs.p50)}, ` +
+        `PG bytes/checkpoint ${growth((r) => r.postgresBytesPerCheckpoint)}, Redis bytes/checkpoint ${growth((r) => r.redisBytesPerCheckpoint)}, peak RSS ${growth((r) => r.migrationPeakRssMB)}` +
+        (rows[0].heapUsedAfterGcMB !== undefined ? `, heap after GC ${growth((r) => r.heapUsedAfterGcMB)}` : ''),
     );
   }
   log(`correctness: ${failures === 0 ? 'every read matched what was written' : `${failures} FAILURES`}`);

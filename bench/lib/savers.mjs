@@ -12,6 +12,13 @@ import { TieredCheckpointSaver } from '../../dist/index.js';
 import { ColdTierStore } from '../../dist/cold-tier/cold-tier.store.js';
 import { RawPostgresSaver, RawRedisSaver } from './floors.mjs';
 
+// A closed stdout (`npm run bench | head`) must not kill the run before it cleans up.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error) => {
+    if (error.code !== 'EPIPE') throw error;
+  });
+}
+
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const DATABASE_URL = process.env.DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 
@@ -60,8 +67,10 @@ export class Savers {
     this.pools = [];
   }
 
-  static async create(which) {
+  /** @param {string[]} which @param {{ tieredOptions?: object }} [options] extra TieredCheckpointSaver options (e.g. cost levers) */
+  static async create(which, { tieredOptions = {} } = {}) {
     const s = new Savers();
+    s.tieredOptions = tieredOptions;
     s.admin = new pg.Client({ connectionString: withAppName(DATABASE_URL, `bench-${runId}-admin`) });
     await s.admin.connect();
     s.redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
@@ -98,6 +107,7 @@ export class Savers {
           keyPrefix: prefix,
           schema,
           metrics: tiers,
+          ...this.tieredOptions,
         });
         await saver.setup();
         entry = { name, saver, prefix, schema, appNames: [app], tiers, close: () => saver.close() };

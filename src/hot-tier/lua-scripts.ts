@@ -62,7 +62,8 @@ end
 -- Marks an entry as changed: gives it a new, never-repeating version token (a counter would
 -- restart after eviction and let a stalled migrator's clean-up match a newer entry: ABA) and,
 -- if it had been copied already, queues it for copying again (keeping its original age).
--- Returns the entry's age score.
+-- Returns the age the global index must know: the original age of a re-queued entry, else
+-- now (an entry already queued is in the global index with its age or an older one).
 local function touchEntry(base, member, now, token)
   redis.call('HSET', base .. 'ver', member, token)
   local copiedScore = redis.call('ZSCORE', base .. 'copied', member)
@@ -72,7 +73,7 @@ local function touchEntry(base, member, now, token)
     return copiedScore
   end
   redis.call('ZADD', base .. 'age', 'NX', now, member)
-  return redis.call('ZSCORE', base .. 'age', member)
+  return now
 end
 `;
 
@@ -80,7 +81,7 @@ end
  * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
  * ARGV: base, ns, checkpointId, now, skeleton, skeletonType, metadata, metadataType, parentId,
  *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken, trackActivity.
- * Returns the entry's age score.
+ * Returns the age the global index must know (see touchEntry).
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
 local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -159,7 +160,7 @@ return adopted
  * ARGV: base, member, now, versionToken, trackActivity ('1': record the last write, for the
  * thread TTL), (field, packedValue, special) x n.
  * Regular writes keep the first value stored under (task, idx); special channels
- * (negative idx) are replaced, as LangGraph's savers do. Returns the entry's age score.
+ * (negative idx) are replaced, as LangGraph's savers do. Returns the age the global index must know (see touchEntry).
  */
 export const PUT_WRITES = `${PRELUDE}
 local base, member, now, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
