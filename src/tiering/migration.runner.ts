@@ -37,6 +37,28 @@ export interface MigrationReport {
 
 const encoder = new TextEncoder();
 
+/** A report of a run that has done nothing yet (the one place its fields get their zero). */
+export function emptyMigrationReport(asOf: number, startedAt = Date.now()): MigrationReport {
+  return {
+    leaseAcquired: false,
+    startedAt,
+    finishedAt: 0,
+    asOf,
+    batches: 0,
+    checkpointsCopied: 0,
+    writesCopied: 0,
+    blobsCopied: 0,
+    bytesCopied: 0,
+    entriesEvicted: 0,
+    entriesChanged: 0,
+    threadsSkippedDeleted: 0,
+    backlogRemaining: false,
+    leaseLost: false,
+    checkpointsPruned: 0,
+    threadsExpired: 0,
+  };
+}
+
 /**
  * Moves entries that aged past the window from Redis to PostgreSQL, in bounded batches.
  *
@@ -63,24 +85,7 @@ export class MigrationRunner {
 
   async run({ now }: { now?: number } = {}): Promise<MigrationReport> {
     const asOf = now ?? this.options.clock.now();
-    const report: MigrationReport = {
-      leaseAcquired: false,
-      startedAt: Date.now(),
-      finishedAt: 0,
-      asOf,
-      batches: 0,
-      checkpointsCopied: 0,
-      writesCopied: 0,
-      blobsCopied: 0,
-      bytesCopied: 0,
-      entriesEvicted: 0,
-      entriesChanged: 0,
-      threadsSkippedDeleted: 0,
-      backlogRemaining: false,
-      leaseLost: false,
-      checkpointsPruned: 0,
-      threadsExpired: 0,
-    };
+    const report = emptyMigrationReport(asOf);
     const token = randomUUID();
     const { migrationLeaseMs: leaseMs } = this.options;
     if (!(await this.hot.acquireLease(token, leaseMs))) {

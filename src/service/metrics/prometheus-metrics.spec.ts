@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { register as globalRegistry } from 'prom-client';
 import { ManualClock } from '../../core/clock.js';
-import type { MigrationReport } from '../../tiering/migration.runner.js';
+import { emptyMigrationReport, type MigrationReport } from '../../tiering/migration.runner.js';
 import { PrometheusCheckpointMetrics, type CheckpointStateSource } from './prometheus-metrics.js';
 
 /** Sample values of one scrape, keyed `name{label="value",...}` with labels sorted by name. */
@@ -19,25 +19,7 @@ async function scrape(metrics: PrometheusCheckpointMetrics): Promise<Map<string,
 const HOUR = 3_600_000;
 
 function report(partial: Partial<MigrationReport>): MigrationReport {
-  return {
-    leaseAcquired: true,
-    startedAt: 0,
-    finishedAt: 0,
-    asOf: 0,
-    batches: 1,
-    checkpointsCopied: 0,
-    checkpointsPruned: 0,
-    threadsExpired: 0,
-    writesCopied: 0,
-    blobsCopied: 0,
-    bytesCopied: 0,
-    entriesEvicted: 0,
-    entriesChanged: 0,
-    threadsSkippedDeleted: 0,
-    backlogRemaining: false,
-    leaseLost: false,
-    ...partial,
-  };
+  return { ...emptyMigrationReport(0, 0), leaseAcquired: true, batches: 1, ...partial };
 }
 
 describe('PrometheusCheckpointMetrics', () => {
