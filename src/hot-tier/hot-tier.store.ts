@@ -131,9 +131,21 @@ export interface RedisServerReport {
   persistence: { rdb: boolean; aof: boolean };
 }
 
-/** A fresh entry version: unique, so a version read before an eviction never matches a later entry. */
+/**
+ * A fresh entry version: unique, so a version read before an eviction never matches a later
+ * entry. A random per-process nonce (48 bits) and a counter: unique without a random draw per
+ * write, and short (it is stored once per hot entry).
+ */
+const TOKEN_NONCE = randomBytes(6).toString('base64url');
+let tokenCounter = 0;
 function versionToken(): string {
-  return randomBytes(9).toString('base64url');
+  tokenCounter += 1;
+  return `${TOKEN_NONCE}${tokenCounter.toString(36)}`;
+}
+
+/** A Buffer over the same memory (serde output is already bytes; copying it costs GC). */
+function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
 /** `host:port` of a Redis URL, without credentials. */
@@ -244,6 +256,7 @@ export class HotTierStore {
   readonly client: Redis | Cluster;
   private readonly trackActivity: boolean;
   private readonly ownsClient: boolean;
+  private readonly isCluster: boolean;
   private readonly scripted: Scripted;
   private marker?: string;
   private dataLossDetectedAt?: number;
@@ -265,6 +278,9 @@ export class HotTierStore {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectTimeout: 5000,
+        // Commands issued in the same tick leave in one socket write: under concurrency that
+        // is most of the client's and the server's per-command cost.
+        enableAutoPipelining: true,
         retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
       };
       this.client = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', clientOptions);
@@ -277,6 +293,7 @@ export class HotTierStore {
       if (!(name in this.client)) this.client.defineCommand(name, { lua });
     }
     this.scripted = this.client as unknown as Scripted;
+    this.isCluster = 'startupNodes' in this.client;
   }
 
   /** Connects (when the client is ours) and checks that Redis answers. */
@@ -369,9 +386,9 @@ export class HotTierStore {
       ns,
       id,
       String(now),
-      Buffer.from(write.skeleton[1]),
+      asBuffer(write.skeleton[1]),
       write.skeleton[0],
-      Buffer.from(write.metadata[1]),
+      asBuffer(write.metadata[1]),
       write.metadata[0],
       write.parentCheckpointId ?? '',
       String(write.blobs.length),
@@ -413,19 +430,28 @@ export class HotTierStore {
    * Runs a thread script, then records the thread in the global age index. The global index is
    * another slot, so it cannot be in the script; updating it *after* the thread keys is what
    * lets migration drop a drained thread from the index without missing a concurrent put.
-   * Both commands go out back to back (one round trip on a single connection).
+   * On one node both commands leave back to back on one connection, which keeps that order in
+   * one round trip. On a Cluster the two keys usually live on different nodes, whose
+   * connections do not order against each other, so the index update waits for the script.
    */
   private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<void> {
-    await this.run(async () => {
-      const [score] = await Promise.all([
-        script().catch((error: unknown) => {
-          if (error instanceof Error && error.message.includes('TC_THREAD_EXPIRED')) throw new ThreadExpiredError(threadId);
-          throw error;
-        }),
-        this.client.zadd(this.keys.threadsByAge, 'LT', now, threadId),
+    const runScript = () =>
+      script().catch((error: unknown) => {
+        if (error instanceof Error && error.message.includes('TC_THREAD_EXPIRED')) throw new ThreadExpiredError(threadId);
+        throw error;
+      });
+    const index = (score: number) =>
+      Promise.all([
+        this.client.zadd(this.keys.threadsByAge, 'LT', score, threadId),
         ...(this.trackActivity ? [this.client.zadd(this.keys.threadsActive, 'GT', now, threadId)] : []),
       ]);
-      // An entry that had been copied and changed again keeps its original age: index that age.
+    await this.run(async () => {
+      if (this.isCluster) {
+        // An entry that had been copied and changed again keeps its original age: index that age.
+        await index(Math.min(now, Number(await runScript())));
+        return;
+      }
+      const [score] = await Promise.all([runScript(), index(now)]);
       if (Number(score) < now) await this.client.zadd(this.keys.threadsByAge, 'LT', Number(score), threadId);
     });
   }

@@ -90,14 +90,19 @@ if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('T
 if trackActivity == '1' then redis.call('SET', base .. 'last', now) end
 local i = 10
 local nBlobs = tonumber(ARGV[i]); i = i + 1
-for _ = 1, nBlobs do redis.call('HSET', KEYS[4], ARGV[i], ARGV[i + 1]); i = i + 2 end
+local written = {}
+if nBlobs > 0 then
+  redis.call('HSET', KEYS[4], unpack(ARGV, i, i + 2 * nBlobs - 1))
+  for j = i, i + 2 * nBlobs - 1, 2 do written[ARGV[j]] = true end
+  i = i + 2 * nBlobs
+end
 local nRefs = tonumber(ARGV[i]); i = i + 1
 -- Count a reference for every value Redis holds; remember the others, which live in PostgreSQL
 -- only (the thread resumed after its history migrated), so reads know where to look.
 local counted, cold = {}, {}
 for _ = 1, nRefs do
   local f = ARGV[i]; i = i + 1
-  if redis.call('HEXISTS', KEYS[4], f) == 1 then
+  if written[f] or redis.call('HEXISTS', KEYS[4], f) == 1 then
     redis.call('HINCRBY', KEYS[5], f, 1)
     counted[#counted + 1] = f
   else

@@ -5,12 +5,10 @@
  */
 import { StoreCorruptedError } from '../errors/tiered-checkpoint.errors.js';
 
-const utf8 = new TextEncoder();
-
 export type Part = Uint8Array | string;
 
 export function pack(parts: Part[]): Buffer {
-  const buffers = parts.map((p) => (typeof p === 'string' ? Buffer.from(utf8.encode(p)) : Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
+  const buffers = parts.map((p) => (typeof p === 'string' ? Buffer.from(p, 'utf8') : Buffer.from(p.buffer, p.byteOffset, p.byteLength)));
   const out = Buffer.allocUnsafe(buffers.reduce((n, b) => n + 4 + b.length, 0));
   let at = 0;
   for (const b of buffers) {
