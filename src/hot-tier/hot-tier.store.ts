@@ -13,6 +13,7 @@ import {
   LEASE_ACQUIRE,
   LEASE_RELEASE,
   LEASE_RENEW,
+  LIST_PAGE,
   PUT_CHECKPOINT,
   PUT_WRITES,
   READ_ENTRIES,
@@ -55,8 +56,13 @@ export interface HotLookup {
   /** Highest id of this namespace already copied to PostgreSQL, if any. */
   coldMax?: string;
   checkpoint?: HotCheckpoint;
-  /** Pending writes held in Redis for this checkpoint (unsorted). */
+  /** Pending writes held in Redis for checkpoint `writesFor` (unsorted). */
   writes: WriteRecord[];
+  /**
+   * The checkpoint `writes` belong to: the one looked up, or for "latest" with no hot
+   * checkpoint the cold high-water mark (normally PostgreSQL's latest).
+   */
+  writesFor?: string;
 }
 
 /** One entry read for migration, with the counter that makes its clean-up exact. */
@@ -82,6 +88,7 @@ type ScriptName =
   | 'tcPutCheckpoint'
   | 'tcPutWrites'
   | 'tcGetTuple'
+  | 'tcListPage'
   | 'tcReadEntries'
   | 'tcFinishCopy'
   | 'tcEvictCopied'
@@ -96,6 +103,7 @@ const SCRIPTS: Record<ScriptName, string> = {
   tcPutCheckpoint: PUT_CHECKPOINT,
   tcPutWrites: PUT_WRITES,
   tcGetTuple: GET_TUPLE,
+  tcListPage: LIST_PAGE,
   tcReadEntries: READ_ENTRIES,
   tcFinishCopy: FINISH_COPY,
   tcEvictCopied: EVICT_COPIED,
@@ -111,6 +119,9 @@ type ScriptFn = (numKeys: number, ...args: Array<string | Buffer | number>) => P
 type Scripted = Record<ScriptName | `${ScriptName}Buffer`, ScriptFn>;
 
 const EMPTY = Buffer.alloc(0);
+
+/** Checkpoints per list script call: bounds the time one script holds Redis and its reply size. */
+const LIST_PAGE_SIZE = 100;
 
 /** Eviction policies under which Redis may drop keys that are not yet safe in PostgreSQL. */
 const SAFE_EVICTION_POLICIES = new Set(['noeviction', 'volatile-lru', 'volatile-lfu', 'volatile-random', 'volatile-ttl']);
@@ -216,28 +227,36 @@ function decodeWrites(flat: Array<Buffer | string>): WriteRecord[] {
   return out;
 }
 
-function decodeCheckpoint(flat: Array<Buffer | string>, blobValues: Array<Buffer | null>): HotCheckpoint | undefined {
-  if (flat.length === 0) return undefined;
-  const h = flatToMap(flat);
-  const refs = parseRefs(toStr(h.get('refs')));
+/** Parts of a checkpoint value, in order (the Lua side reads and rewrites the first two). */
+const CHECKPOINT_PARTS = 7;
+
+/** The part of a checkpoint value the client writes: everything after refs and cold. */
+function packCheckpointRest(write: HotCheckpointWrite): Buffer {
+  return pack([asBuffer(write.skeleton[1]), write.skeleton[0], asBuffer(write.metadata[1]), write.metadata[0], write.parentCheckpointId ?? '']);
+}
+
+function decodeCheckpoint(value: Buffer | string, blobValues: Array<Buffer | null>): HotCheckpoint | undefined {
+  if (value.length === 0) return undefined;
+  const [refsPart, coldPart, skeleton, skeletonType, metadata, metadataType, parent] = unpack(typeof value === 'string' ? Buffer.from(value) : value, CHECKPOINT_PARTS);
+  const refs = parseRefs(refsPart.toString('utf8'));
   const blobs: BlobRecord[] = [];
-  const coldRefs = parseRefs(toStr(h.get('cold')));
+  const coldRefs = parseRefs(coldPart.toString('utf8'));
   refs.forEach((ref, i) => {
-    const value = blobValues[i];
+    const blob = blobValues[i];
     // A counted reference whose value is gone can only mean outside interference; fall back to
     // PostgreSQL for it rather than returning a checkpoint without the channel.
-    if (!value) return void coldRefs.push(ref);
-    const [type, bytes] = unpack(value, 2);
+    if (!blob) return void coldRefs.push(ref);
+    const [type, bytes] = unpack(blob, 2);
     const t = type.toString('utf8');
     blobs.push({ ...ref, type: t, bytes: t === 'empty' ? null : new Uint8Array(bytes) });
   });
-  const parent = toStr(h.get('parent'));
+  const parentId = parent.toString('utf8');
   return {
-    skeletonType: toStr(h.get('ckt')),
-    skeleton: h.get('ck') ?? EMPTY,
-    metadataType: toStr(h.get('mdt')),
-    metadata: h.get('md') ?? EMPTY,
-    parentCheckpointId: parent === '' ? undefined : parent,
+    skeletonType: skeletonType.toString('utf8'),
+    skeleton,
+    metadataType: metadataType.toString('utf8'),
+    metadata,
+    parentCheckpointId: parentId === '' ? undefined : parentId,
     blobs,
     coldRefs,
   };
@@ -386,11 +405,7 @@ export class HotTierStore {
       ns,
       id,
       String(now),
-      asBuffer(write.skeleton[1]),
-      write.skeleton[0],
-      asBuffer(write.metadata[1]),
-      write.metadata[0],
-      write.parentCheckpointId ?? '',
+      packCheckpointRest(write),
       String(write.blobs.length),
     ];
     for (const blob of write.blobs) {
@@ -472,15 +487,48 @@ export class HotTierStore {
     const replies = await this.run(() =>
       Promise.all(checkpointIds.map((id) => this.scripted.tcGetTupleBuffer(keys.length, ...keys, base, enc, checkpointNs, id))),
     );
-    return replies.map((reply: [Buffer, Buffer, Buffer[], Array<Buffer | null>, Buffer[]]) => {
-      const [id, coldMax, cp, blobs, writes] = reply;
+    return replies.map((reply: [Buffer, Buffer, Buffer, Array<Buffer | null>, Buffer[], Buffer]) => {
+      const [id, coldMax, cp, blobs, writes, writesFor] = reply;
       return {
         checkpointId: toStr(id) || undefined,
         coldMax: toStr(coldMax) || undefined,
         checkpoint: decodeCheckpoint(cp, blobs),
         writes: decodeWrites(writes),
+        writesFor: toStr(writesFor) || undefined,
       };
     });
+  }
+
+  /**
+   * Hot checkpoints of one namespace, newest first, `before` exclusive, at most `limit` (all when
+   * undefined, in pages), with the namespace's cold high-water mark. One round trip per page.
+   */
+  async listPage(threadId: string, checkpointNs: string, before: string | undefined, limit: number | undefined): Promise<{ coldMax?: string; entries: HotLookup[] }> {
+    const k = this.keys;
+    const keys = [k.index(threadId, checkpointNs), k.blobs(threadId, checkpointNs), k.coldMax(threadId)];
+    const base = k.threadBase(threadId);
+    const enc = encodeKeyPart(checkpointNs);
+    const entries: HotLookup[] = [];
+    let coldMax: string | undefined;
+    let cursor = before ?? '';
+    for (;;) {
+      const want = Math.min(limit === undefined ? LIST_PAGE_SIZE : limit - entries.length, LIST_PAGE_SIZE);
+      const [mark, page]: [Buffer, Array<[Buffer, Buffer, Array<Buffer | null>, Buffer[]]>] = await this.run(() =>
+        this.scripted.tcListPageBuffer(keys.length, ...keys, base, enc, checkpointNs, cursor, String(want)),
+      );
+      coldMax = toStr(mark) || undefined;
+      for (const [id, cp, blobs, writes] of page) {
+        const checkpointId = toStr(id);
+        entries.push({ checkpointId, coldMax, checkpoint: decodeCheckpoint(cp, blobs), writes: decodeWrites(writes), writesFor: checkpointId });
+      }
+      if (page.length < want || (limit !== undefined && entries.length >= limit)) return { coldMax, entries };
+      cursor = entries[entries.length - 1].checkpointId!;
+    }
+  }
+
+  /** Namespaces of a thread that have hot checkpoints. */
+  async namespaces(threadId: string): Promise<string[]> {
+    return this.run(() => this.client.smembers(this.keys.namespaces(threadId)));
   }
 
   /** Pending writes held in Redis for checkpoints that live in PostgreSQL (one pipelined round trip). */
@@ -571,7 +619,7 @@ export class HotTierStore {
   async readEntries(threadId: string, entries: Array<CheckpointKey & { ageScore: number }>): Promise<HotEntry[]> {
     if (entries.length === 0) return [];
     const args = entries.flatMap((e) => [e.checkpointNs, e.checkpointId]);
-    const reply: Array<[Buffer, Buffer[], Array<Buffer | null>, Buffer[]]> = await this.run(() =>
+    const reply: Array<[Buffer, Buffer, Array<Buffer | null>, Buffer[]]> = await this.run(() =>
       this.scripted.tcReadEntriesBuffer(1, this.keys.versions(threadId), this.keys.threadBase(threadId), ...args),
     );
     return reply.map(([ver, cp, blobs, writes], i) => ({

@@ -26,16 +26,49 @@ local function split(s, sep)
   end
   return out
 end
-local function hashField(flat, name)
-  for i = 1, #flat, 2 do if flat[i] == name then return flat[i + 1] end end
-  return nil
+-- A checkpoint is one string value (a hash with values over 64 bytes costs ~400 bytes more):
+-- the record-codec packing of refs, cold, then the parts only the client reads. Each part is a
+-- 4-byte big-endian length and its bytes; scripts read and rewrite the first two only.
+local function u32(s, at)
+  local a, b, c, d = string.byte(s, at, at + 3)
+  return ((a * 256 + b) * 256 + c) * 256 + d
+end
+local function p32(n)
+  return string.char(math.floor(n / 16777216) % 256, math.floor(n / 65536) % 256, math.floor(n / 256) % 256, n % 256)
+end
+-- Returns refs, cold and the rest of a checkpoint value (from its third part on).
+local function cpHead(v)
+  local n1 = u32(v, 1)
+  local at = 5 + n1
+  local n2 = u32(v, at)
+  return string.sub(v, 5, 4 + n1), string.sub(v, at + 4, at + 3 + n2), string.sub(v, at + 4 + n2)
+end
+local function cpValue(refs, cold, rest)
+  return p32(#refs) .. refs .. p32(#cold) .. cold .. rest
+end
+-- One entry as reads and migration return it: checkpoint value ('' when absent), the values
+-- its refs name (in refs order), and its writes hash (flat).
+local function readEntry(base, e, blobKey, id)
+  local cp = redis.call('GET', base .. 'cp:' .. e .. ':' .. id) or ''
+  local blobs = {}
+  if cp ~= '' then
+    local refs = split((cpHead(cp)), '\\1')
+    if #refs > 0 then blobs = redis.call('HMGET', blobKey, unpack(refs)) end
+  end
+  return cp, blobs, redis.call('HGETALL', base .. 'w:' .. e .. ':' .. id)
+end
+local function cpRefs(cpKey)
+  local v = redis.call('GET', cpKey)
+  if not v then return nil end
+  local refs = cpHead(v)
+  return refs
 end
 -- Removes one entry (checkpoint + writes) from Redis and releases its channel-value references.
 local function evictEntry(base, ns, id)
   local e = enc(ns)
   local cpKey = base .. 'cp:' .. e .. ':' .. id
   local member = ns .. '\\0' .. id
-  local refs = redis.call('HGET', cpKey, 'refs')
+  local refs = cpRefs(cpKey)
   if refs then
     local brefKey = base .. 'bref:' .. e
     local blobKey = base .. 'b:' .. e
@@ -79,8 +112,8 @@ end
 
 /**
  * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
- * ARGV: base, ns, checkpointId, now, skeleton, skeletonType, metadata, metadataType, parentId,
- *       nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken, trackActivity.
+ * ARGV: base, ns, checkpointId, now, rest (packed skeleton, skeletonType, metadata, metadataType,
+ *       parentId), nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken, trackActivity.
  * Returns the age the global index must know (see touchEntry).
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
@@ -88,7 +121,7 @@ local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local token, trackActivity = ARGV[#ARGV - 1], ARGV[#ARGV]
 if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
 if trackActivity == '1' then redis.call('SET', base .. 'last', now) end
-local i = 10
+local i = 6
 local nBlobs = tonumber(ARGV[i]); i = i + 1
 local written = {}
 if nBlobs > 0 then
@@ -111,7 +144,7 @@ for _ = 1, nRefs do
 end
 -- A checkpoint put again under the same id releases the references of its previous version,
 -- after the new ones were counted so a value both share never drops to zero.
-local oldRefs = redis.call('HGET', KEYS[3], 'refs')
+local oldRefs = cpRefs(KEYS[3])
 if oldRefs then
   for _, f in ipairs(split(oldRefs, '\\1')) do
     if redis.call('HINCRBY', KEYS[5], f, -1) <= 0 then
@@ -119,13 +152,8 @@ if oldRefs then
       redis.call('HDEL', KEYS[4], f)
     end
   end
-  redis.call('DEL', KEYS[3])
 end
--- Empty fields are left out: every byte here is paid once per checkpoint.
-local fields = { 'ck', ARGV[5], 'ckt', ARGV[6], 'md', ARGV[7], 'mdt', ARGV[8], 'refs', table.concat(counted, '\\1') }
-if ARGV[9] ~= '' then fields[#fields + 1] = 'parent'; fields[#fields + 1] = ARGV[9] end
-if #cold > 0 then fields[#fields + 1] = 'cold'; fields[#fields + 1] = table.concat(cold, '\\1') end
-redis.call('HSET', KEYS[3], unpack(fields))
+redis.call('SET', KEYS[3], cpValue(table.concat(counted, '\\1'), table.concat(cold, '\\1'), ARGV[5]))
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
 return touchEntry(base, ns .. '\\0' .. id, now, token)
@@ -138,9 +166,10 @@ return touchEntry(base, ns .. '\\0' .. id, now, token)
  * checkpoint was evicted meanwhile. KEYS: cp, blobs, brefs. ARGV: (field, packedValue) x n. Returns the count adopted.
  */
 export const ADOPT_BLOBS = `${PRELUDE}
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local cold = split(redis.call('HGET', KEYS[1], 'cold') or '', '\\1')
-local refs = redis.call('HGET', KEYS[1], 'refs') or ''
+local value = redis.call('GET', KEYS[1])
+if not value then return 0 end
+local refs, coldText, rest = cpHead(value)
+local cold = split(coldText, '\\1')
 local adopted = 0
 for i = 1, #ARGV, 2 do
   local f = ARGV[i]
@@ -155,8 +184,7 @@ for i = 1, #ARGV, 2 do
     end
   end
 end
-redis.call('HSET', KEYS[1], 'refs', refs)
-if #cold == 0 then redis.call('HDEL', KEYS[1], 'cold') else redis.call('HSET', KEYS[1], 'cold', table.concat(cold, '\\1')) end
+redis.call('SET', KEYS[1], cpValue(refs, table.concat(cold, '\\1'), rest))
 return adopted
 `;
 
@@ -180,8 +208,12 @@ return touchEntry(base, member, now, token)
 
 /**
  * getTuple. KEYS: idx, blobs, coldmax. ARGV: base, encodedNs, ns, checkpointId ('' = latest).
- * Returns { id, coldMax, checkpointHash (flat), blobValues (aligned with the 'refs' field), writesHash (flat) }.
- * The writes of a checkpoint that lives in PostgreSQL only are still returned: late writes land in Redis.
+ * Returns { id, coldMax, checkpointValue ('' when absent), blobValues (aligned with its refs),
+ * writesHash (flat), writesFor (the checkpoint id the writes belong to) }.
+ * The writes of a checkpoint that lives in PostgreSQL only are still returned: late writes land
+ * in Redis. "Latest" with no hot checkpoint returns the writes of the cold high-water mark, which
+ * is PostgreSQL's latest unless the thread has history from elsewhere, so the cold read needs no
+ * second Redis round trip.
  */
 export const GET_TUPLE = `${PRELUDE}
 local base, e, ns, id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
@@ -190,21 +222,36 @@ if id == '' then
   id = latest[1] or ''
 end
 local coldMax = redis.call('HGET', KEYS[3], ns) or ''
-if id == '' then return { '', coldMax, {}, {}, {} } end
-local cp = redis.call('HGETALL', base .. 'cp:' .. e .. ':' .. id)
-local blobs = {}
-if #cp > 0 then
-  local refs = split(hashField(cp, 'refs'), '\\1')
-  if #refs > 0 then blobs = redis.call('HMGET', KEYS[2], unpack(refs)) end
+if id == '' then
+  if coldMax == '' then return { '', '', '', {}, {}, '' } end
+  return { '', coldMax, '', {}, redis.call('HGETALL', base .. 'w:' .. e .. ':' .. coldMax), coldMax }
 end
-local writes = redis.call('HGETALL', base .. 'w:' .. e .. ':' .. id)
-return { id, coldMax, cp, blobs, writes }
+local cp, blobs, writes = readEntry(base, e, KEYS[2], id)
+return { id, coldMax, cp, blobs, writes, id }
+`;
+
+/**
+ * One page of a namespace's hot checkpoints, newest first, with their values and writes, and
+ * the namespace's cold high-water mark (whether PostgreSQL may hold newer ones): a list is one
+ * round trip. KEYS: idx, blobs, coldmax. ARGV: base, encodedNs, ns, before ('' = none;
+ * exclusive), limit. Returns { coldMax, { id, checkpointValue, blobValues, writesHash } x n }.
+ */
+export const LIST_PAGE = `${PRELUDE}
+local base, e, ns, before, limit = ARGV[1], ARGV[2], ARGV[3], ARGV[4], tonumber(ARGV[5])
+local max = '+'
+if before ~= '' then max = '(' .. before end
+local out = {}
+for _, id in ipairs(redis.call('ZREVRANGEBYLEX', KEYS[1], max, '-', 'LIMIT', 0, limit)) do
+  local cp, blobs, writes = readEntry(base, e, KEYS[2], id)
+  out[#out + 1] = { id, cp, blobs, writes }
+end
+return { redis.call('HGET', KEYS[3], ns) or '', out }
 `;
 
 /**
  * Reads entries for migration, atomically with their mutation counters, so the clean-up later
  * removes exactly what was copied. KEYS: ver. ARGV: base, (ns, checkpointId) x n.
- * Returns per entry { ver, checkpointHash, blobValues, writesHash }.
+ * Returns per entry { ver, checkpointValue ('' when absent), blobValues, writesHash }.
  */
 export const READ_ENTRIES = `${PRELUDE}
 local base = ARGV[1]
@@ -213,13 +260,7 @@ for i = 2, #ARGV, 2 do
   local ns, id = ARGV[i], ARGV[i + 1]
   local e = enc(ns)
   local ver = redis.call('HGET', KEYS[1], ns .. '\\0' .. id) or ''
-  local cp = redis.call('HGETALL', base .. 'cp:' .. e .. ':' .. id)
-  local blobs = {}
-  if #cp > 0 then
-    local refs = split(hashField(cp, 'refs'), '\\1')
-    if #refs > 0 then blobs = redis.call('HMGET', base .. 'b:' .. e, unpack(refs)) end
-  end
-  local writes = redis.call('HGETALL', base .. 'w:' .. e .. ':' .. id)
+  local cp, blobs, writes = readEntry(base, e, base .. 'b:' .. e, id)
   out[#out + 1] = { ver, cp, blobs, writes }
 end
 return out

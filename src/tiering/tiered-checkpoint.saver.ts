@@ -218,7 +218,9 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     const cold = await this.cold.getTuple(threadId, checkpointNs, checkpointId);
     if (!cold) return hot.checkpoint ? { ...(await this.fromHot(hotKey, hot)), tier: 'both' } : { tier: 'none' };
     if (hot.checkpoint && hot.checkpointId! >= cold.checkpointId) return { ...(await this.fromHot(hotKey, hot)), tier: 'both' };
-    const lateWrites = checkpointId !== undefined ? hot.writes : (await this.hot.getWrites([cold]))[0];
+    // The lookup already brought the writes Redis holds for this checkpoint, unless PostgreSQL's
+    // latest is not the cold high-water mark (history from elsewhere): then ask for them.
+    const lateWrites = hot.writesFor === cold.checkpointId ? hot.writes : (await this.hot.getWrites([cold]))[0];
     return { found: { ...cold, tuple: await this.codec.decodeCold(cold, mergeWrites(cold.writes, lateWrites)) }, tier: 'cold' };
   }
 
@@ -259,10 +261,11 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
     const matches = (t: KeyedTuple) => (!activeFilter || jsonContains(t.tuple.metadata, activeFilter)) && (checkpointId === undefined || t.checkpointId === checkpointId);
 
     const threads = threadId !== undefined ? [threadId] : await this.hot.hotThreads();
-    const hotTuples = (await Promise.all(threads.map((t) => this.listHot(t, checkpointNs, before, activeFilter || checkpointId ? undefined : limit)))).flat().filter(matches);
+    const hotLists = await Promise.all(threads.map((t) => this.listHot(t, checkpointNs, before, activeFilter || checkpointId ? undefined : limit)));
+    const hotTuples = hotLists.flatMap((l) => l.tuples).filter(matches);
     const page = mergeNewestFirst(hotTuples, [], limit);
 
-    if (threadId === undefined || !(await this.hotPageIsComplete(threadId, checkpointNs, page, limit))) {
+    if (threadId === undefined || !(await this.hotPageIsComplete(threadId, checkpointNs, page, limit, hotLists[0].coldMax))) {
       const coldRows = await this.cold.list({ threadId, checkpointNs, before, limit: checkpointId ? undefined : limit, filter: activeFilter });
       const hotKeys = new Set(hotTuples.map((t) => `${t.threadId}\0${t.checkpointNs}\0${t.checkpointId}`));
       const coldOnly = coldRows.filter((r) => !hotKeys.has(`${r.threadId}\0${r.checkpointNs}\0${r.checkpointId}`) && (checkpointId === undefined || r.checkpointId === checkpointId));
@@ -281,30 +284,36 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
 
   /**
    * A page served from Redis alone is complete when it is full and PostgreSQL holds nothing
-   * newer than its last entry (by the cold high-water mark of the namespaces involved).
+   * newer than its last entry (by the cold high-water mark of the namespaces involved; for one
+   * namespace the list script already returned it).
    */
-  private async hotPageIsComplete(threadId: string, checkpointNs: string | undefined, page: KeyedTuple[], limit: number | undefined): Promise<boolean> {
+  private async hotPageIsComplete(
+    threadId: string,
+    checkpointNs: string | undefined,
+    page: KeyedTuple[],
+    limit: number | undefined,
+    namespaceColdMax: string | undefined,
+  ): Promise<boolean> {
     if (limit === undefined || page.length < limit) return false;
-    const marks = await this.hot.coldMaxes(threadId);
-    const relevant = checkpointNs !== undefined ? [marks.get(checkpointNs)] : [...marks.values()];
+    const relevant = checkpointNs !== undefined ? [namespaceColdMax] : [...(await this.hot.coldMaxes(threadId)).values()];
     const highest = relevant.filter((m): m is string => m !== undefined).sort().pop();
     return highest === undefined || page[page.length - 1].checkpointId >= highest;
   }
 
-  private async listHot(threadId: string, checkpointNs: string | undefined, before: string | undefined, limit: number | undefined): Promise<KeyedTuple[]> {
-    const keys = await this.hot.listIds(threadId, checkpointNs, before, limit);
-    const byNs = new Map<string, string[]>();
-    for (const k of keys) byNs.set(k.checkpointNs, [...(byNs.get(k.checkpointNs) ?? []), k.checkpointId]);
-    const lookups = await Promise.all([...byNs].map(async ([ns, ids]) => ({ ns, ids, found: await this.hot.getTuples(threadId, ns, ids) })));
-    const out: KeyedTuple[] = [];
-    for (const { ns, ids, found } of lookups) {
-      for (let i = 0; i < ids.length; i += 1) {
-        // Evicted between the index read and the load: the cold side of the merge has it.
-        if (!found[i].checkpoint) continue;
-        out.push((await this.fromHot({ threadId, checkpointNs: ns, checkpointId: ids[i] }, found[i])).found);
+  /** A thread's hot checkpoints (one namespace, or all), with the namespace's cold mark when one was asked. */
+  private async listHot(threadId: string, checkpointNs: string | undefined, before: string | undefined, limit: number | undefined): Promise<{ tuples: KeyedTuple[]; coldMax?: string }> {
+    const namespaces = checkpointNs !== undefined ? [checkpointNs] : await this.hot.namespaces(threadId);
+    const pages = await Promise.all(namespaces.map((ns) => this.hot.listPage(threadId, ns, before, limit)));
+    const tuples: KeyedTuple[] = [];
+    for (const [i, page] of pages.entries()) {
+      for (const entry of page.entries) {
+        // Evicted between the index read and the load (an index entry without data): the cold
+        // side of the merge has it.
+        if (!entry.checkpoint) continue;
+        tuples.push((await this.fromHot({ threadId, checkpointNs: namespaces[i], checkpointId: entry.checkpointId! }, entry)).found);
       }
     }
-    return out;
+    return { tuples, coldMax: checkpointNs !== undefined ? pages[0].coldMax : undefined };
   }
 
   /**

@@ -1,3 +1,4 @@
+import { jest } from '@jest/globals';
 import { emptyCheckpoint, uuid6, type Checkpoint, type CheckpointTuple } from '@langchain/langgraph-checkpoint';
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { ManualClock } from '../../src/core/clock.js';
@@ -196,6 +197,41 @@ describe('TieredCheckpointSaver on real Redis and PostgreSQL', () => {
     expect(report.writesCopied).toBe(2);
     expect(await stores.cold.stats()).toMatchObject({ writes: 2 });
     expect((await saver.getTuple(s1.config))?.pendingWrites).toEqual(expected);
+  });
+
+  it('answers "latest" of a migrated thread, late writes included, with one Redis lookup', async () => {
+    const s1 = await step(thread('t5b'), undefined, { n: 1 }, 0);
+    const s2 = await step(s1.config, s1.checkpoint, { n: 2 }, 1);
+    clock.advance(WINDOW + HOUR);
+    await saver.migrate();
+    await saver.putWrites(s2.config, [['n', 'late']], 'task-b', '~1');
+    const writesLookups = jest.spyOn(saver.hot, 'getWrites');
+    try {
+      const latest = await saver.getTuple(thread('t5b'));
+      expect(idOf(latest)).toBe(s2.checkpoint.id);
+      expect(latest?.pendingWrites).toEqual([['task-b', 'n', 'late']]);
+      // The lookup script returned the writes of the cold high-water mark: no second trip.
+      expect(writesLookups).not.toHaveBeenCalled();
+    } finally {
+      writesLookups.mockRestore();
+    }
+  });
+
+  it('lists more hot checkpoints than one list script returns, in order, with limit and before', async () => {
+    let last = await step(thread('t-long'), undefined, { n: 0 }, 0);
+    const ids = [last.checkpoint.id];
+    for (let i = 1; i < 230; i += 1) {
+      last = await step(last.config, last.checkpoint, { n: i }, i);
+      ids.push(last.checkpoint.id);
+    }
+    const newestFirst = [...ids].reverse();
+    expect((await all(thread('t-long'))).map(idOf)).toEqual(newestFirst);
+    expect((await all(thread('t-long'), { limit: 150 })).map(idOf)).toEqual(newestFirst.slice(0, 150));
+    const before = { configurable: { thread_id: 't-long', checkpoint_ns: '', checkpoint_id: ids[200] } };
+    expect((await all(thread('t-long'), { before })).map(idOf)).toEqual(newestFirst.slice(30));
+    expect((await all(thread('t-long'), { before, limit: 120 })).map(idOf)).toEqual(newestFirst.slice(30, 150));
+    const page = await all(thread('t-long'), { limit: 3 });
+    expect(page.map((t) => t.checkpoint.channel_values)).toEqual([{ n: 229 }, { n: 228 }, { n: 227 }]);
   });
 
   it('gives sibling forks of one checkpoint their own values', async () => {
