@@ -275,7 +275,8 @@ export class HotTierStore {
   readonly client: Redis | Cluster;
   private readonly trackActivity: boolean;
   private readonly ownsClient: boolean;
-  private readonly isCluster: boolean;
+  /** Whether write scripts update the global indexes themselves (see {@link writeEntry}). */
+  private indexInScript: boolean;
   private readonly scripted: Scripted;
   private marker?: string;
   private dataLossDetectedAt?: number;
@@ -297,9 +298,6 @@ export class HotTierStore {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         connectTimeout: 5000,
-        // Commands issued in the same tick leave in one socket write: under concurrency that
-        // is most of the client's and the server's per-command cost.
-        enableAutoPipelining: true,
         retryStrategy: (times) => Math.min(50 * 2 ** times, 2000),
       };
       this.client = new Redis(options.redisUrl ?? 'redis://127.0.0.1:6379', clientOptions);
@@ -312,7 +310,7 @@ export class HotTierStore {
       if (!(name in this.client)) this.client.defineCommand(name, { lua });
     }
     this.scripted = this.client as unknown as Scripted;
-    this.isCluster = 'startupNodes' in this.client;
+    this.indexInScript = !('startupNodes' in this.client);
   }
 
   /** Connects (when the client is ours) and checks that Redis answers. */
@@ -411,9 +409,9 @@ export class HotTierStore {
     for (const blob of write.blobs) {
       args.push(blobField(blob.channel, blob.version), pack([blob.type, blob.bytes ?? EMPTY]));
     }
-    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken(), this.trackActivity ? '1' : '0');
+    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken(), this.trackActivity ? '1' : '0', threadId);
     const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
-    await this.indexAfter(threadId, now, () => this.scripted.tcPutCheckpoint(keys.length, ...keys, ...(args as Array<string | Buffer>)));
+    await this.writeEntry(threadId, now, (globalKeys) => this.scripted.tcPutCheckpoint(keys.length + globalKeys.length, ...keys, ...globalKeys, ...(args as Array<string | Buffer>)));
   }
 
   /**
@@ -433,41 +431,46 @@ export class HotTierStore {
   /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
   async putWrites(key: CheckpointKey, writes: WriteRecord[], now: number): Promise<void> {
     const k = this.keys;
-    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken(), this.trackActivity ? '1' : '0'];
+    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken(), this.trackActivity ? '1' : '0', key.threadId];
     for (const w of writes) {
       args.push(writeField(w.taskId, w.idx), pack([w.channel, w.type, w.bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
     }
     const keys = [k.writes(key.threadId, key.checkpointNs, key.checkpointId), k.age(key.threadId), k.copied(key.threadId), k.versions(key.threadId)];
-    await this.indexAfter(key.threadId, now, () => this.scripted.tcPutWrites(keys.length, ...keys, ...args));
+    await this.writeEntry(key.threadId, now, (globalKeys) => this.scripted.tcPutWrites(keys.length + globalKeys.length, ...keys, ...globalKeys, ...args));
   }
 
   /**
-   * Runs a thread script, then records the thread in the global age index. The global index is
-   * another slot, so it cannot be in the script; updating it *after* the thread keys is what
-   * lets migration drop a drained thread from the index without missing a concurrent put.
-   * On one node both commands leave back to back on one connection, which keeps that order in
-   * one round trip. On a Cluster the two keys usually live on different nodes, whose
-   * connections do not order against each other, so the index update waits for the script.
+   * Runs a write script and records the thread in the global age index (and, with the thread
+   * TTL, the activity index). The global indexes are other slots. On one node the script is
+   * given their keys and updates them itself: one command per write, and the update follows
+   * the thread's keys atomically, which is what lets migration drop a drained thread from the
+   * index without missing a concurrent put. On a Cluster (or behind a proxy that enforces slot
+   * rules and refuses the script with CROSSSLOT before running it) the update is a separate
+   * command that waits for the script: connections to different nodes do not order against
+   * each other.
    */
-  private async indexAfter(threadId: string, now: number, script: () => Promise<unknown>): Promise<void> {
-    const runScript = () =>
-      script().catch((error: unknown) => {
+  private async writeEntry(threadId: string, now: number, script: (globalKeys: string[]) => Promise<unknown>): Promise<void> {
+    const runScript = (globalKeys: string[]) =>
+      script(globalKeys).catch((error: unknown) => {
         if (error instanceof Error && error.message.includes('TC_THREAD_EXPIRED')) throw new ThreadExpiredError(threadId);
         throw error;
       });
-    const index = (score: number) =>
-      Promise.all([
+    await this.run(async () => {
+      if (this.indexInScript) {
+        try {
+          await runScript(this.trackActivity ? [this.keys.threadsByAge, this.keys.threadsActive] : [this.keys.threadsByAge]);
+          return;
+        } catch (error) {
+          if (!(error instanceof Error && error.message.includes('CROSSSLOT'))) throw error;
+          this.indexInScript = false;
+        }
+      }
+      // An entry that had been copied and changed again keeps its original age: index that age.
+      const score = Math.min(now, Number(await runScript([])));
+      await Promise.all([
         this.client.zadd(this.keys.threadsByAge, 'LT', score, threadId),
         ...(this.trackActivity ? [this.client.zadd(this.keys.threadsActive, 'GT', now, threadId)] : []),
       ]);
-    await this.run(async () => {
-      if (this.isCluster) {
-        // An entry that had been copied and changed again keeps its original age: index that age.
-        await index(Math.min(now, Number(await runScript())));
-        return;
-      }
-      const [score] = await Promise.all([runScript(), index(now)]);
-      if (Number(score) < now) await this.client.zadd(this.keys.threadsByAge, 'LT', Number(score), threadId);
     });
   }
 

@@ -108,17 +108,26 @@ local function touchEntry(base, member, now, token)
   redis.call('ZADD', base .. 'age', 'NX', now, member)
   return now
 end
+-- Records the thread in the global indexes from inside the write script when the caller passed
+-- their keys (one node: no slot rule), so one script is the whole write and the index update
+-- trivially follows the thread's keys. On a Cluster the caller sends those commands itself.
+local function indexThread(ageKey, activeKey, threadId, score, now, trackActivity)
+  if not ageKey then return end
+  redis.call('ZADD', ageKey, 'LT', score, threadId)
+  if trackActivity == '1' then redis.call('ZADD', activeKey, 'GT', now, threadId) end
+end
 `;
 
 /**
- * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver.
+ * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver, [threadsByAge, threadsActive].
  * ARGV: base, ns, checkpointId, now, rest (packed skeleton, skeletonType, metadata, metadataType,
- *       parentId), nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken, trackActivity.
+ *       parentId), nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken,
+ *       trackActivity, threadId.
  * Returns the age the global index must know (see touchEntry).
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
 local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local token, trackActivity = ARGV[#ARGV - 1], ARGV[#ARGV]
+local token, trackActivity, threadId = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
 if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
 if trackActivity == '1' then redis.call('SET', base .. 'last', now) end
 local i = 6
@@ -156,7 +165,9 @@ end
 redis.call('SET', KEYS[3], cpValue(table.concat(counted, '\\1'), table.concat(cold, '\\1'), ARGV[5]))
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
-return touchEntry(base, ns .. '\\0' .. id, now, token)
+local score = touchEntry(base, ns .. '\\0' .. id, now, token)
+indexThread(KEYS[9], KEYS[10], threadId, score, now, trackActivity)
+return score
 `;
 
 /**
@@ -189,9 +200,9 @@ return adopted
 `;
 
 /**
- * putWrites. KEYS: writes, age, copied, ver.
+ * putWrites. KEYS: writes, age, copied, ver, [threadsByAge, threadsActive].
  * ARGV: base, member, now, versionToken, trackActivity ('1': record the last write, for the
- * thread TTL), (field, packedValue, special) x n.
+ * thread TTL), threadId, (field, packedValue, special) x n.
  * Regular writes keep the first value stored under (task, idx); special channels
  * (negative idx) are replaced, as LangGraph's savers do. Returns the age the global index must know (see touchEntry).
  */
@@ -199,11 +210,13 @@ export const PUT_WRITES = `${PRELUDE}
 local base, member, now, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
 if ARGV[5] == '1' then redis.call('SET', base .. 'last', now) end
-for i = 6, #ARGV, 3 do
+for i = 7, #ARGV, 3 do
   if ARGV[i + 2] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
 end
-return touchEntry(base, member, now, token)
+local score = touchEntry(base, member, now, token)
+indexThread(KEYS[5], KEYS[6], ARGV[6], score, now, ARGV[5])
+return score
 `;
 
 /**

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
-import { Cluster } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
 import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
 import { TestStores } from '../support/test-stores.js';
@@ -102,5 +102,46 @@ describe('hot tier on a Redis Cluster', () => {
     for (const thread of threads) await saver.deleteThread(thread);
     expect(await saver.getTuple({ configurable: { thread_id: 'thread-3' } })).toBeUndefined();
     expect((await stores.cold.stats()).checkpoints).toBe(0);
+  }, 60_000);
+
+  it('falls back to separate index commands when one endpoint enforces slot rules (CROSSSLOT)', async () => {
+    // One cluster-mode node owning every slot, reached through a plain client: what a proxy in
+    // front of a cluster looks like. A script naming keys of two slots is refused before it runs.
+    const dir = mkdtempSync(join(tmpdir(), 'tc-slotnode-'));
+    const port = await freePort();
+    const node = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', join(dir, 'nodes.conf'), '--save', '', '--appendonly', 'no', '--dir', dir], { stdio: 'ignore' });
+    const redis = new Redis({ port, host: '127.0.0.1', lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      for (let i = 0; i < 50; i += 1) {
+        try {
+          await redis.connect();
+          break;
+        } catch {
+          await new Promise((r) => setTimeout(r, 100));
+        }
+      }
+      await redis.call('CLUSTER', 'ADDSLOTSRANGE', '0', '16383');
+      for (let i = 0; i < 100 && !String(await redis.call('CLUSTER', 'INFO')).includes('cluster_state:ok'); i += 1) await new Promise((r) => setTimeout(r, 100));
+      const hot = new HotTierStore({ redis, keyPrefix: 'tcslot' });
+      await hot.connect();
+      const saver = new TieredCheckpointSaver(hot, stores.cold, { keyPrefix: 'tcslot', schema: stores.schema });
+      const threads = ['a', 'b', 'c'];
+      for (const thread of threads) {
+        const version = saver.getNextVersion(undefined);
+        const cp = { ...emptyCheckpoint(), id: uuid6(-3), channel_values: { thread }, channel_versions: { thread: version } };
+        const config = await saver.put({ configurable: { thread_id: thread, checkpoint_ns: '' } }, cp, { source: 'input', step: -1, parents: {} }, { thread: version });
+        await saver.putWrites(config, [['thread', `${thread}!`]], 'task', '~0');
+      }
+      // Every thread is in the global age index, so migration finds it.
+      expect((await redis.zrange(hot.keys.threadsByAge, 0, -1)).sort()).toEqual(threads);
+      const report = await saver.migrate({ now: Date.now() + 48 * 3600_000 });
+      expect(report).toMatchObject({ checkpointsCopied: 3, writesCopied: 3, entriesEvicted: 3 });
+      expect((await saver.getTuple({ configurable: { thread_id: 'b' } }))?.pendingWrites).toEqual([['task', 'thread', 'b!']]);
+      for (const thread of threads) await saver.deleteThread(thread);
+    } finally {
+      redis.disconnect();
+      node.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 60_000);
 });
