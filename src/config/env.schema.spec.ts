@@ -169,17 +169,18 @@ describe('.env.example', () => {
 });
 
 describe('cost-lever variables', () => {
-  it('maps RETENTION, THREAD_TTL_DAYS and COLD_COMPRESSION to library options', () => {
-    const options = toCheckpointerOptions(validateEnv({ ...GOOD, RETENTION: 'keep-last:5', THREAD_TTL_DAYS: '1.5', COLD_COMPRESSION: 'gzip' }));
-    expect(options).toMatchObject({ retention: { mode: 'keepLast', keepLast: 5 }, threadTtlMs: 129_600_000, coldCompression: 'gzip' });
+  it('maps RETENTION, THREAD_TTL_DAYS, COLD_COMPRESSION and HOT_COMPRESSION to library options', () => {
+    const options = toCheckpointerOptions(validateEnv({ ...GOOD, RETENTION: 'keep-last:5', THREAD_TTL_DAYS: '1.5', COLD_COMPRESSION: 'gzip', HOT_COMPRESSION: 'deflate' }));
+    expect(options).toMatchObject({ retention: { mode: 'keepLast', keepLast: 5 }, threadTtlMs: 129_600_000, coldCompression: 'gzip', hotCompression: 'deflate' });
     expect(toCheckpointerOptions(validateEnv({ ...GOOD, RETENTION: 'final-only' })).retention).toEqual({ mode: 'finalOnly' });
   });
 
   it('names each bad lever variable, all at once', () => {
-    expect(problemsOf({ ...GOOD, RETENTION: 'keep-last:0', THREAD_TTL_DAYS: '-1', COLD_COMPRESSION: 'zstd', ADMIN_TOKEN: 'short' })).toEqual([
+    expect(problemsOf({ ...GOOD, RETENTION: 'keep-last:0', THREAD_TTL_DAYS: '-1', COLD_COMPRESSION: 'zstd', HOT_COMPRESSION: 'gzip', ADMIN_TOKEN: 'short' })).toEqual([
       'RETENTION must be all, final-only or keep-last:N with N >= 1: got "keep-last:0"',
       'THREAD_TTL_DAYS must not be negative: got "-1" (expected days >= 0, e.g. 30 (0 = never))',
       'COLD_COMPRESSION must be none or gzip: got "zstd"',
+      'HOT_COMPRESSION must be none or deflate: got "gzip"',
       'ADMIN_TOKEN must be at least 16 characters long (or unset to turn the admin API off)',
     ]);
   });

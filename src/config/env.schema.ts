@@ -71,6 +71,7 @@ export const ENV_VARIABLES: readonly EnvVariableSpec[] = [
   { name: 'RETENTION', description: 'what migration keeps in PostgreSQL: all, final-only (last checkpoint of each run) or keep-last:N (newest N per thread and namespace)', defaultValue: 'all' },
   { name: 'THREAD_TTL_DAYS', description: 'delete threads idle longer than this many days from both tiers (0 = never; fractions allowed)', defaultValue: '0' },
   { name: 'COLD_COMPRESSION', description: 'compress values and writes moved to PostgreSQL: none or gzip (gzip rows cannot be read by PostgresSaver)', defaultValue: 'none' },
+  { name: 'HOT_COMPRESSION', description: 'compress values and writes of 512 bytes or more in Redis: none or deflate (less memory, some CPU per write and read)', defaultValue: 'none' },
   { name: 'PORT', description: 'HTTP port of the service', defaultValue: String(SERVICE_ENV_DEFAULTS.PORT) },
   { name: 'HOST', description: 'address the HTTP server binds to', defaultValue: SERVICE_ENV_DEFAULTS.HOST },
   { name: 'LOG_LEVEL', description: `lowest log level printed (${LOG_LEVELS.join(', ')})`, defaultValue: SERVICE_ENV_DEFAULTS.LOG_LEVEL },
@@ -101,6 +102,7 @@ export interface ValidatedEnv {
   RETENTION?: RetentionPolicy;
   THREAD_TTL_DAYS?: number;
   COLD_COMPRESSION?: 'none' | 'gzip';
+  HOT_COMPRESSION?: 'none' | 'deflate';
   PORT: number;
   HOST: string;
   LOG_LEVEL: LogLevel;
@@ -131,6 +133,7 @@ const OPTION_SOURCES: ReadonlyArray<{ option: keyof TieredCheckpointOptions; var
   { option: 'retention', variable: 'RETENTION', sameUnit: true },
   { option: 'threadTtlMs', variable: 'THREAD_TTL_DAYS', sameUnit: false },
   { option: 'coldCompression', variable: 'COLD_COMPRESSION', sameUnit: true },
+  { option: 'hotCompression', variable: 'HOT_COMPRESSION', sameUnit: true },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -236,6 +239,14 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     return undefined;
   };
 
+  const hotCompression = (): 'none' | 'deflate' | undefined => {
+    const raw = text(env, 'HOT_COMPRESSION');
+    if (raw === undefined) return undefined;
+    if (raw === 'none' || raw === 'deflate') return raw;
+    problem('HOT_COMPRESSION', `HOT_COMPRESSION must be none or deflate: got "${raw}"`);
+    return undefined;
+  };
+
   const values: ValidatedEnv = {
     REDIS_URL: required('REDIS_URL', 'a redis:// or rediss:// URL, e.g. redis://127.0.0.1:6379'),
     DATABASE_URL: required('DATABASE_URL', 'a postgresql:// URL, e.g. postgresql://postgres@127.0.0.1:5432/test'),
@@ -253,6 +264,7 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     RETENTION: retention(),
     THREAD_TTL_DAYS: number('THREAD_TTL_DAYS', 'days >= 0, e.g. 30 (0 = never)', false),
     COLD_COMPRESSION: compression(),
+    HOT_COMPRESSION: hotCompression(),
     PORT: port(),
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
     LOG_LEVEL: logLevel(),
@@ -288,6 +300,7 @@ export function toCheckpointerOptions(env: ValidatedEnv): TieredCheckpointOption
     retention: env.RETENTION,
     threadTtlMs: toMs(env.THREAD_TTL_DAYS, 24 * HOUR_MS),
     coldCompression: env.COLD_COMPRESSION,
+    hotCompression: env.HOT_COMPRESSION,
   };
   for (const key of Object.keys(options) as (keyof TieredCheckpointOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import { TIERED_CHECKPOINT_RESOLVED_OPTIONS } from '../tiered-checkpoint.tokens.js';
-import { HotTierStore } from './hot-tier.store.js';
+import { HotTierStore, hotTierStoreOptions } from './hot-tier.store.js';
 
 /** Closes the Redis client at shutdown, after the migration job released its lease (connecting is the tiering module's job). */
 @Injectable()
@@ -24,7 +24,7 @@ export class HotTierModule {
         {
           provide: HotTierStore,
           inject: [TIERED_CHECKPOINT_RESOLVED_OPTIONS],
-          useFactory: (options: ResolvedTieredCheckpointOptions) => new HotTierStore({ redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, trackActivity: options.threadTtlMs > 0 }),
+          useFactory: (options: ResolvedTieredCheckpointOptions) => new HotTierStore(hotTierStoreOptions(options)),
         },
         HotTierLifecycle,
       ],

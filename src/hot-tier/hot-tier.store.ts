@@ -1,7 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
+import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js';
 import { StoreUnavailableError, ThreadExpiredError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
+import { compressHot, decompressHot, type HotCompression } from './hot-compression.js';
 import { pack, unpack } from './record-codec.js';
 import {
   ADOPT_BLOBS,
@@ -34,6 +36,13 @@ export interface HotTierStoreOptions {
    * survives migration beyond the cold high-water mark.
    */
   trackActivity?: boolean;
+  /** Compression of channel values and writes in Redis (see `hot-compression.ts`). Default none. */
+  compression?: HotCompression;
+}
+
+/** The store options the saver's resolved options imply (one place for the module and `fromConfig`). */
+export function hotTierStoreOptions(options: ResolvedTieredCheckpointOptions): HotTierStoreOptions {
+  return { redis: options.redis, redisUrl: options.redisUrl, keyPrefix: options.keyPrefix, trackActivity: options.threadTtlMs > 0, compression: options.hotCompression };
 }
 
 /** A checkpoint as Redis holds it: serde bytes, not yet deserialized. */
@@ -214,12 +223,13 @@ function decodeWrites(flat: Array<Buffer | string>): WriteRecord[] {
   const out: WriteRecord[] = [];
   for (const [field, value] of flatToMap(flat)) {
     const at = field.lastIndexOf(SEP);
-    const [channel, type, bytes, taskPath] = unpack(value, 4);
+    const [channel, storedType, storedBytes, taskPath] = unpack(value, 4);
+    const [type, bytes] = decompressHot(storedType.toString('utf8'), storedBytes);
     out.push({
       taskId: field.slice(0, at),
       idx: Number(field.slice(at + 1)),
       channel: channel.toString('utf8'),
-      type: type.toString('utf8'),
+      type,
       bytes: new Uint8Array(bytes),
       taskPath: taskPath.toString('utf8'),
     });
@@ -246,8 +256,8 @@ function decodeCheckpoint(value: Buffer | string, blobValues: Array<Buffer | nul
     // A counted reference whose value is gone can only mean outside interference; fall back to
     // PostgreSQL for it rather than returning a checkpoint without the channel.
     if (!blob) return void coldRefs.push(ref);
-    const [type, bytes] = unpack(blob, 2);
-    const t = type.toString('utf8');
+    const [storedType, storedBytes] = unpack(blob, 2);
+    const [t, bytes] = decompressHot(storedType.toString('utf8'), storedBytes);
     blobs.push({ ...ref, type: t, bytes: t === 'empty' ? null : new Uint8Array(bytes) });
   });
   const parentId = parent.toString('utf8');
@@ -274,6 +284,7 @@ export class HotTierStore {
   readonly keys: RedisKeys;
   readonly client: Redis | Cluster;
   private readonly trackActivity: boolean;
+  private readonly compression: HotCompression;
   private readonly ownsClient: boolean;
   /** Whether write scripts update the global indexes themselves (see {@link writeEntry}). */
   private indexInScript: boolean;
@@ -286,6 +297,7 @@ export class HotTierStore {
   constructor(options: HotTierStoreOptions) {
     this.keys = new RedisKeys(options.keyPrefix);
     this.trackActivity = options.trackActivity ?? false;
+    this.compression = options.compression ?? 'none';
     if (options.redis) {
       this.client = options.redis;
       this.ownsClient = false;
@@ -311,6 +323,11 @@ export class HotTierStore {
     }
     this.scripted = this.client as unknown as Scripted;
     this.indexInScript = !('startupNodes' in this.client);
+  }
+
+  /** A channel value as Redis stores it: (type, bytes), compressed per the store's setting. */
+  private packValue(blob: BlobRecord): Buffer {
+    return pack(blob.bytes === null ? [blob.type, EMPTY] : compressHot(blob.type, blob.bytes, this.compression));
   }
 
   /** Connects (when the client is ours) and checks that Redis answers. */
@@ -407,7 +424,7 @@ export class HotTierStore {
       String(write.blobs.length),
     ];
     for (const blob of write.blobs) {
-      args.push(blobField(blob.channel, blob.version), pack([blob.type, blob.bytes ?? EMPTY]));
+      args.push(blobField(blob.channel, blob.version), this.packValue(blob));
     }
     args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken(), this.trackActivity ? '1' : '0', threadId);
     const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
@@ -423,7 +440,7 @@ export class HotTierStore {
   async adoptBlobs(key: CheckpointKey, blobs: BlobRecord[]): Promise<number> {
     if (blobs.length === 0) return 0;
     const k = this.keys;
-    const args = blobs.flatMap((b) => [blobField(b.channel, b.version), pack([b.type, b.bytes ?? EMPTY])]);
+    const args = blobs.flatMap((b) => [blobField(b.channel, b.version), this.packValue(b)]);
     const cpKey = k.checkpoint(key.threadId, key.checkpointNs, key.checkpointId);
     return Number(await this.run(() => this.scripted.tcAdoptBlobs(3, cpKey, k.blobs(key.threadId, key.checkpointNs), k.blobRefs(key.threadId, key.checkpointNs), ...args)));
   }
@@ -433,7 +450,8 @@ export class HotTierStore {
     const k = this.keys;
     const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken(), this.trackActivity ? '1' : '0', key.threadId];
     for (const w of writes) {
-      args.push(writeField(w.taskId, w.idx), pack([w.channel, w.type, w.bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
+      const [type, bytes] = compressHot(w.type, w.bytes, this.compression);
+      args.push(writeField(w.taskId, w.idx), pack([w.channel, type, bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
     }
     const keys = [k.writes(key.threadId, key.checkpointNs, key.checkpointId), k.age(key.threadId), k.copied(key.threadId), k.versions(key.threadId)];
     await this.writeEntry(key.threadId, now, (globalKeys) => this.scripted.tcPutWrites(keys.length + globalKeys.length, ...keys, ...globalKeys, ...args));

@@ -15,7 +15,7 @@ import { readListAddress, readThreadAddress, requireId } from '../core/checkpoin
 import type { CheckpointKey, WriteRecord } from '../core/records.js';
 import type { AnsweringTier } from '../core/metrics.js';
 import { InvalidCheckpointConfigError, InvalidOptionsError, InvalidWritesError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
-import { HotTierStore, type HotLookup } from '../hot-tier/hot-tier.store.js';
+import { HotTierStore, hotTierStoreOptions, type HotLookup } from '../hot-tier/hot-tier.store.js';
 import { resolveOptions, type ResolvedTieredCheckpointOptions, type TieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import { MigrationRunner, type MigrationReport } from './migration.runner.js';
 import { jsonContains, mergeNewestFirst, mergeWrites, sortWrites } from './tier-merge.js';
@@ -72,7 +72,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
    */
   static fromConfig(options: TieredCheckpointOptions): TieredCheckpointSaver {
     const resolved = resolveOptions(options);
-    const hot = new HotTierStore({ redis: resolved.redis, redisUrl: resolved.redisUrl, keyPrefix: resolved.keyPrefix, trackActivity: resolved.threadTtlMs > 0 });
+    const hot = new HotTierStore(hotTierStoreOptions(resolved));
     const cold = new ColdTierStore({ prisma: resolved.prisma, databaseUrl: resolved.databaseUrl, schema: resolved.schema, compression: resolved.coldCompression });
     return new TieredCheckpointSaver(hot, cold, resolved, { ownsStores: true });
   }

@@ -54,7 +54,7 @@ export class TestStores {
   ): S {
     const keyPrefix = options.keyPrefix ?? uniqueName('tct');
     this.prefixes.push(keyPrefix);
-    const hot = new HotTierStore({ redis: this.redis, keyPrefix, trackActivity: (options.threadTtlMs ?? 0) > 0 });
+    const hot = new HotTierStore({ redis: this.redis, keyPrefix, trackActivity: (options.threadTtlMs ?? 0) > 0, compression: options.hotCompression });
     this.hotStores.push(hot);
     return new Saver(hot, this.cold, { ...options, keyPrefix, schema: this.schema });
   }
