@@ -26,7 +26,7 @@ async function chat(saver: TieredCheckpointSaver, threadId: string, steps: numbe
   let parent: Checkpoint | undefined;
   const configs: RunnableConfig[] = [];
   for (let i = 0; i < steps; i += 1) {
-    const v = saver.getNextVersion((parent?.channel_versions.log as string | undefined) ?? undefined);
+    const v = saver.getNextVersion(parent?.channel_versions.log as number | undefined);
     const log = [...((parent?.channel_values.log as string[]) ?? []), `turn ${i}: the customer asks about order ${1000 + i}; the agent answers that it ships on day ${i % 7}.`.repeat(3)];
     const cp: Checkpoint = { ...(parent ?? emptyCheckpoint()), id: uuid6(-3), channel_values: { log }, channel_versions: { log: v } };
     config = await saver.put(config, cp, { source: 'loop', step: i, parents: {} }, { log: v });
