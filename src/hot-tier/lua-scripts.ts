@@ -128,8 +128,11 @@ end
 export const PUT_CHECKPOINT = `${PRELUDE}
 local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local token, trackActivity, threadId = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
-if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
-if trackActivity == '1' then redis.call('SET', base .. 'last', now) end
+-- Tombstones come only from the thread TTL, which is also what tracks activity.
+if trackActivity == '1' then
+  if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
+  redis.call('SET', base .. 'last', now)
+end
 local i = 6
 local nBlobs = tonumber(ARGV[i]); i = i + 1
 local written = {}
@@ -140,29 +143,30 @@ if nBlobs > 0 then
 end
 local nRefs = tonumber(ARGV[i]); i = i + 1
 -- Count a reference for every value Redis holds; remember the others, which live in PostgreSQL
--- only (the thread resumed after its history migrated), so reads know where to look.
+-- only (the thread resumed after its history migrated), so reads know where to look. A value
+-- is in Redis exactly when its reference count is (both are removed together), so one HINCRBY
+-- both counts and tells: a count that starts at 1 for a value this put did not write was absent.
 local counted, cold = {}, {}
 for _ = 1, nRefs do
   local f = ARGV[i]; i = i + 1
-  if written[f] or redis.call('HEXISTS', KEYS[4], f) == 1 then
-    redis.call('HINCRBY', KEYS[5], f, 1)
-    counted[#counted + 1] = f
-  else
+  if redis.call('HINCRBY', KEYS[5], f, 1) == 1 and not written[f] then
+    redis.call('HDEL', KEYS[5], f)
     cold[#cold + 1] = f
+  else
+    counted[#counted + 1] = f
   end
 end
 -- A checkpoint put again under the same id releases the references of its previous version,
 -- after the new ones were counted so a value both share never drops to zero.
-local oldRefs = cpRefs(KEYS[3])
-if oldRefs then
-  for _, f in ipairs(split(oldRefs, '\\1')) do
+local old = redis.call('SET', KEYS[3], cpValue(table.concat(counted, '\\1'), table.concat(cold, '\\1'), ARGV[5]), 'GET')
+if old then
+  for _, f in ipairs(split((cpHead(old)), '\\1')) do
     if redis.call('HINCRBY', KEYS[5], f, -1) <= 0 then
       redis.call('HDEL', KEYS[5], f)
       redis.call('HDEL', KEYS[4], f)
     end
   end
 end
-redis.call('SET', KEYS[3], cpValue(table.concat(counted, '\\1'), table.concat(cold, '\\1'), ARGV[5]))
 redis.call('ZADD', KEYS[2], 0, id)
 redis.call('SADD', KEYS[1], ns)
 local score = touchEntry(base, ns .. '\\0' .. id, now, token)
@@ -208,8 +212,11 @@ return adopted
  */
 export const PUT_WRITES = `${PRELUDE}
 local base, member, now, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
-if ARGV[5] == '1' then redis.call('SET', base .. 'last', now) end
+-- Tombstones come only from the thread TTL, which is also what tracks activity.
+if ARGV[5] == '1' then
+  if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
+  redis.call('SET', base .. 'last', now)
+end
 for i = 7, #ARGV, 3 do
   if ARGV[i + 2] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
   else redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
