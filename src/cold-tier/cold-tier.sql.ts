@@ -8,7 +8,7 @@
  * - Ordering that callers observe is byte order: `COLLATE "C"` on `checkpoint_id`, `task_path`
  *   and `task_id`, so results do not depend on the database's locale and agree with the hot
  *   tier's ordering. The migrations also declare `checkpoint_id` as `COLLATE "C"`, so the primary
- *   key and `checkpoints_checkpoint_id_idx` serve these orderings.
+ *   key (and the opt-in `checkpoints_checkpoint_id_idx`) serve these orderings.
  * - Batch inserts take one array parameter per column and `unnest` them: the parameter count is
  *   fixed whatever the batch size (PostgreSQL's limit is 65 535 per statement). Byte columns
  *   travel as base64 `text[]` and are `decode`d in SQL: Prisma infers an array parameter's type
@@ -140,6 +140,11 @@ export interface ColdTierSql {
   readonly counts: string;
   readonly sizes: string;
   readonly truncateAll: string;
+  /**
+   * The opt-in indexes for `list` across threads (`coldSearchIndexes`): newest first without a
+   * thread, and metadata containment. Same names and definitions the first migrations created.
+   */
+  readonly createSearchIndexes: readonly string[];
   /** getTuple / list: one statement returning checkpoints with their blobs and writes. */
   selectCheckpoints(selection: CheckpointSelection): SqlQuery;
 }
@@ -261,6 +266,10 @@ export function coldTierSql(schema: string): ColdTierSql {
         (SELECT count(*) FROM ${writes}) AS writes`,
     sizes: COLD_TIER_TABLES.map(sizeOf).join('\n    UNION ALL\n    '),
     truncateAll: `TRUNCATE ${checkpoints}, ${blobs}, ${writes}, ${tombstones}`,
+    createSearchIndexes: [
+      `CREATE INDEX IF NOT EXISTS "checkpoints_checkpoint_id_idx" ON ${checkpoints} ("checkpoint_id")`,
+      `CREATE INDEX IF NOT EXISTS "checkpoints_metadata_idx" ON ${checkpoints} USING GIN ("metadata" jsonb_path_ops)`,
+    ],
     selectCheckpoints(selection: CheckpointSelection): SqlQuery {
       const where: string[] = [];
       const values: unknown[] = [];

@@ -36,6 +36,12 @@ export interface ColdTierStoreOptions {
   transactionTimeoutMs?: number;
   /** Compress channel values and writes written by migration (see `cold-compression.ts`). Default `none`. */
   compression?: ColdCompression;
+  /**
+   * Whether setup() creates the indexes for `list` across threads (newest first without a
+   * thread; metadata filter without a thread). Default false: the migrations drop them, every
+   * thread-scoped read is served by the primary keys. See `coldSearchIndexes`.
+   */
+  searchIndexes?: boolean;
 }
 
 /** Bytes and rows one table takes on disk. `tableBytes + indexBytes + toastBytes === totalBytes`. */
@@ -273,6 +279,7 @@ export class ColdTierStore {
   /** The pool under our own Prisma client: reads run on it as prepared statements. */
   private readonly pool?: pg.Pool;
   private readonly compression: ColdCompression;
+  private readonly searchIndexes: boolean;
 
   /**
    * Uses `options.prisma` when given (and never closes it); otherwise creates a client from
@@ -290,10 +297,14 @@ export class ColdTierStore {
     if (options.transactionTimeoutMs !== undefined && !(Number.isSafeInteger(options.transactionTimeoutMs) && options.transactionTimeoutMs > 0)) {
       problems.push(`transactionTimeoutMs must be a positive integer, got ${String(options.transactionTimeoutMs)}`);
     }
+    if (options.searchIndexes !== undefined && typeof options.searchIndexes !== 'boolean') {
+      problems.push(`searchIndexes must be true or false, got ${JSON.stringify(options.searchIndexes)}`);
+    }
     if (problems.length > 0) throw new InvalidOptionsError(problems);
 
     this.schema = options.schema;
     this.compression = options.compression ?? 'none';
+    this.searchIndexes = options.searchIndexes ?? false;
     this.sql = coldTierSql(options.schema);
     this.lockNamespace = threadLockNamespace(options.schema);
     this.migrationsDir = options.migrationsDir;
@@ -314,11 +325,14 @@ export class ColdTierStore {
    * Creates the schema if missing and applies pending migrations from `prisma/migrations`,
    * recorded in `<schema>._prisma_migrations` as Prisma Migrate records them. Idempotent; safe
    * when several processes call it at once (they serialize on an advisory lock); safe on a
-   * schema where PostgresSaver already created its tables.
+   * schema where PostgresSaver already created its tables. With `searchIndexes`, then creates
+   * the search indexes if missing (under the same lock; turning the option off later does not
+   * drop them).
    */
   async setup(): Promise<MigrationReport> {
+    const afterMigrations = this.searchIndexes ? this.sql.createSearchIndexes : [];
     return this.run('setup()', () =>
-      new ColdTierMigrator(this.prisma, this.schema, { migrationsDir: this.migrationsDir }).migrate(),
+      new ColdTierMigrator(this.prisma, this.schema, { migrationsDir: this.migrationsDir, afterMigrations }).migrate(),
     );
   }
 

@@ -71,6 +71,7 @@ export const ENV_VARIABLES: readonly EnvVariableSpec[] = [
   { name: 'RETENTION', description: 'what migration keeps in PostgreSQL: all, final-only (last checkpoint of each run) or keep-last:N (newest N per thread and namespace)', defaultValue: 'all' },
   { name: 'THREAD_TTL_DAYS', description: 'delete threads idle longer than this many days from both tiers (0 = never; fractions allowed)', defaultValue: '0' },
   { name: 'COLD_COMPRESSION', description: 'compress values and writes moved to PostgreSQL: none or gzip (gzip rows cannot be read by PostgresSaver)', defaultValue: 'none' },
+  { name: 'COLD_SEARCH_INDEXES', description: 'create the PostgreSQL indexes for list across threads (no thread_id: newest first, metadata filter) at setup (true/false)', defaultValue: 'false' },
   { name: 'PORT', description: 'HTTP port of the service', defaultValue: String(SERVICE_ENV_DEFAULTS.PORT) },
   { name: 'HOST', description: 'address the HTTP server binds to', defaultValue: SERVICE_ENV_DEFAULTS.HOST },
   { name: 'LOG_LEVEL', description: `lowest log level printed (${LOG_LEVELS.join(', ')})`, defaultValue: SERVICE_ENV_DEFAULTS.LOG_LEVEL },
@@ -101,6 +102,7 @@ export interface ValidatedEnv {
   RETENTION?: RetentionPolicy;
   THREAD_TTL_DAYS?: number;
   COLD_COMPRESSION?: 'none' | 'gzip';
+  COLD_SEARCH_INDEXES?: boolean;
   PORT: number;
   HOST: string;
   LOG_LEVEL: LogLevel;
@@ -131,6 +133,7 @@ const OPTION_SOURCES: ReadonlyArray<{ option: keyof TieredCheckpointOptions; var
   { option: 'retention', variable: 'RETENTION', sameUnit: true },
   { option: 'threadTtlMs', variable: 'THREAD_TTL_DAYS', sameUnit: false },
   { option: 'coldCompression', variable: 'COLD_COMPRESSION', sameUnit: true },
+  { option: 'coldSearchIndexes', variable: 'COLD_SEARCH_INDEXES', sameUnit: true },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -253,6 +256,7 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     RETENTION: retention(),
     THREAD_TTL_DAYS: number('THREAD_TTL_DAYS', 'days >= 0, e.g. 30 (0 = never)', false),
     COLD_COMPRESSION: compression(),
+    COLD_SEARCH_INDEXES: boolean('COLD_SEARCH_INDEXES'),
     PORT: port(),
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
     LOG_LEVEL: logLevel(),
@@ -288,6 +292,7 @@ export function toCheckpointerOptions(env: ValidatedEnv): TieredCheckpointOption
     retention: env.RETENTION,
     threadTtlMs: toMs(env.THREAD_TTL_DAYS, 24 * HOUR_MS),
     coldCompression: env.COLD_COMPRESSION,
+    coldSearchIndexes: env.COLD_SEARCH_INDEXES,
   };
   for (const key of Object.keys(options) as (keyof TieredCheckpointOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -76,6 +76,14 @@ export interface TieredCheckpointOptions {
    * (`none`, default). Compressed rows cannot be read by `PostgresSaver`.
    */
   coldCompression?: 'none' | 'gzip';
+  /**
+   * Create the PostgreSQL indexes for `list` across threads in setup(): `checkpoint_id` (newest
+   * first without a thread) and GIN `jsonb_path_ops` on `metadata` (metadata filter without a
+   * thread). Default false: thread-scoped reads and writes never use them, and they cost
+   * PostgreSQL bytes and write work on every migrated checkpoint. Turning it off later does not
+   * drop indexes already created.
+   */
+  coldSearchIndexes?: boolean;
   /** How long a thread deleted by its TTL refuses late writes (`ThreadExpiredError`). Default 7 days. */
   threadTombstoneMs?: number;
   /** Fault-injection hook called at each step of a migration batch (tests only). */
@@ -111,6 +119,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'redisUrl', 'redis', 'databaseUrl', 'prisma', 'schema', 'keyPrefix', 'hotWindowMs', 'copyAfterMs', 'migrationCron',
   'migrationEnabled', 'migrationBatchSize', 'migrationMaxBatchesPerRun', 'migrationLeaseMs', 'maxPayloadBytes',
   'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention', 'threadTtlMs', 'threadTombstoneMs', 'coldCompression',
+  'coldSearchIndexes',
 ] satisfies Array<keyof TieredCheckpointOptions>);
 
 function cronProblem(expression: unknown): string | undefined {
@@ -193,6 +202,7 @@ export function resolveOptions(
     retention: options.retention ?? { mode: 'all' },
     threadTtlMs: options.threadTtlMs ?? 0,
     coldCompression: options.coldCompression ?? 'none',
+    coldSearchIndexes: options.coldSearchIndexes ?? false,
     threadTombstoneMs: options.threadTombstoneMs ?? 7 * 24 * HOUR,
   };
 
@@ -214,6 +224,7 @@ export function resolveOptions(
   checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
   checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
   checkInt(problems, 'threadTtlMs', resolved.threadTtlMs, 0);
+  if (typeof resolved.coldSearchIndexes !== 'boolean') problems.push(`coldSearchIndexes must be true or false, got ${JSON.stringify(resolved.coldSearchIndexes)}`);
   if (!['none', 'gzip'].includes(resolved.coldCompression)) problems.push(`coldCompression must be "none" or "gzip", got ${JSON.stringify(resolved.coldCompression)}`);
   checkInt(problems, 'threadTombstoneMs', resolved.threadTombstoneMs, 1);
   const r = resolved.retention as { mode?: unknown; keepLast?: unknown };
