@@ -280,6 +280,7 @@ export class ColdTierStore {
   private readonly pool?: pg.Pool;
   private readonly compression: ColdCompression;
   private readonly searchIndexes: boolean;
+  private readonly statementNames = new Map<string, string>();
 
   /**
    * Uses `options.prisma` when given (and never closes it); otherwise creates a client from
@@ -353,7 +354,12 @@ export class ColdTierStore {
    */
   private async read<T>(text: string, values: unknown[]): Promise<T[]> {
     if (!this.pool) return this.prisma.$queryRawUnsafe<T[]>(text, ...values);
-    const name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    // Hashed once per statement text (a few dozen shapes at most), not per read.
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.statementNames.set(text, name);
+    }
     return (await this.pool.query({ name, text, values })).rows as T[];
   }
 
