@@ -22,6 +22,7 @@ import { DATABASE_URL, REDIS_URL, uniqueName } from '../support/test-stores.js';
 
 const SEARCH_INDEXES = ['checkpoints_checkpoint_id_idx', 'checkpoints_metadata_idx'];
 const bytes = (s: string) => new TextEncoder().encode(s);
+const text = (b: Uint8Array | null) => (b === null ? null : new TextDecoder().decode(b));
 
 function checkpoint(threadId: string, checkpointId: string, metadata: Record<string, unknown>, checkpointNs = ''): ColdCheckpointRow {
   return {
@@ -151,8 +152,8 @@ describe('coldSearchIndexes (real PostgreSQL)', () => {
     // The values and writes come along whichever index found the row.
     const b5 = without.find((r) => r.checkpointId === '0005');
     if (b5) {
-      expect(b5.blobs).toEqual([{ channel: 'messages', version: '0005', type: 'json', bytes: Buffer.from('m0005') }]);
-      expect(b5.writes.map((w) => [w.taskId, w.idx, Buffer.from(w.bytes).toString()])).toEqual([['task', 0, 'w']]);
+      expect(b5.blobs.map((b) => [b.channel, b.version, b.type, text(b.bytes)])).toEqual([['messages', '0005', 'json', 'm0005']]);
+      expect(b5.writes.map((w) => [w.taskId, w.idx, text(w.bytes)])).toEqual([['task', 0, 'w']]);
     }
   });
 
