@@ -37,6 +37,12 @@ export interface ColdTierMigratorOptions {
   timeoutMs?: number;
   /** How long to wait for a pooled connection to start the transaction. Default 60 s. */
   maxWaitMs?: number;
+  /**
+   * Idempotent statements run after the migrations, in the same transaction and under the same
+   * lock (e.g. the opt-in search indexes): configuration-dependent DDL that no migration file
+   * can carry, since every deployment applies the same files.
+   */
+  afterMigrations?: readonly string[];
 }
 
 const DEFAULT_TIMEOUT_MS = 10 * 60 * 1000;
@@ -121,6 +127,7 @@ interface AppliedRow {
  * 2. `CREATE SCHEMA IF NOT EXISTS`, `SET LOCAL search_path` to it (the SQL files name no schema),
  *    `CREATE TABLE IF NOT EXISTS _prisma_migrations`.
  * 3. For each migration not yet applied: record it started, run it, mark it finished.
+ * 4. The `afterMigrations` statements, if any.
  *
  * DDL is transactional in PostgreSQL, so a failing migration leaves neither half-applied tables
  * nor a "failed" record behind (Prisma Migrate would leave one, which blocks later deploys).
@@ -129,6 +136,7 @@ export class ColdTierMigrator {
   private readonly migrationsDir: string;
   private readonly timeoutMs: number;
   private readonly maxWaitMs: number;
+  private readonly afterMigrations: readonly string[];
 
   /**
    * @param prisma client to run on (not closed by the migrator).
@@ -143,6 +151,7 @@ export class ColdTierMigrator {
     this.migrationsDir = options.migrationsDir ?? findMigrationsDir();
     this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.maxWaitMs = options.maxWaitMs ?? DEFAULT_MAX_WAIT_MS;
+    this.afterMigrations = options.afterMigrations ?? [];
   }
 
   /** Applies pending migrations. Idempotent and safe to call from many processes at once. */
@@ -182,6 +191,7 @@ export class ColdTierMigrator {
           await tx.$executeRawUnsafe(sql.markFinished, id);
           report.applied.push(migration.name);
         }
+        for (const statement of this.afterMigrations) await tx.$executeRawUnsafe(statement);
       },
       // READ COMMITTED whatever the server default: the ledger read after the lock must see what
       // a setup() that held the lock before us committed.

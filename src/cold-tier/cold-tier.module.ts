@@ -24,7 +24,7 @@ export class ColdTierModule {
         {
           provide: ColdTierStore,
           inject: [TIERED_CHECKPOINT_RESOLVED_OPTIONS],
-          useFactory: (options: ResolvedTieredCheckpointOptions) => new ColdTierStore({ prisma: options.prisma, databaseUrl: options.databaseUrl, schema: options.schema, compression: options.coldCompression }),
+          useFactory: (options: ResolvedTieredCheckpointOptions) => new ColdTierStore({ prisma: options.prisma, databaseUrl: options.databaseUrl, schema: options.schema, compression: options.coldCompression, searchIndexes: options.coldSearchIndexes }),
         },
         ColdTierLifecycle,
       ],

@@ -8,7 +8,7 @@
  * - Ordering that callers observe is byte order: `COLLATE "C"` on `checkpoint_id`, `task_path`
  *   and `task_id`, so results do not depend on the database's locale and agree with the hot
  *   tier's ordering. The migrations also declare `checkpoint_id` as `COLLATE "C"`, so the primary
- *   key and `checkpoints_checkpoint_id_idx` serve these orderings.
+ *   key (and the opt-in `checkpoints_checkpoint_id_idx`) serve these orderings.
  * - Batch inserts take one array parameter per column and `unnest` them: the parameter count is
  *   fixed whatever the batch size (PostgreSQL's limit is 65 535 per statement). Byte columns
  *   travel as base64 `text[]` and are `decode`d in SQL: Prisma infers an array parameter's type
@@ -16,8 +16,11 @@
  *   base64 text stored verbatim. Prisma base64-encodes bytes parameters anyway, so this costs
  *   nothing extra.
  * - Checkpoint reads fetch their blobs and pending writes through lateral subselects in the same
- *   statement (one round trip, never N+1), returned as parallel arrays so `bytea` values come
- *   back as bytes rather than text-encoded.
+ *   statement (one round trip, never N+1). Each side comes back as two columns: a `json` array
+ *   of the small fields (with each value's byte length) and one `bytea` of the values
+ *   concatenated in the same order. Both parse natively in the client (JSON.parse, hex decode);
+ *   `text[]`/`bytea[]` arrays would go through node-pg's array parser, which walks the text
+ *   character by character (it cost more CPU than the rest of a cold read together).
  */
 
 import { createHash } from 'node:crypto';
@@ -60,7 +63,17 @@ export function threadLockNamespace(schema: string): number {
   return sha256(`tiered-checkpointer:thread:${schema}`).readInt32BE(0);
 }
 
-/** Row shape shared by getTuple and list. Arrays are NULL when empty (array_agg over no rows). */
+/** `[channel, version, type, byte length or null]` of one channel value. */
+export type BlobMeta = [channel: string, version: string, type: string, length: number | null];
+/** `[task_id, idx, channel, type, task_path, byte length]` of one pending write. */
+export type WriteMeta = [taskId: string, idx: number, channel: string, type: string | null, taskPath: string, length: number];
+
+/**
+ * Row shape shared by getTuple and list. `*_meta` and `*_data` are NULL when there is nothing
+ * (aggregates over no rows); `*_data` holds the values of `*_meta` concatenated in its order
+ * (a NULL value contributes no bytes). `*_meta` is a JSON text on clients that leave `json`
+ * unparsed.
+ */
 export interface CheckpointSqlRow {
   thread_id: string;
   checkpoint_ns: string;
@@ -68,16 +81,10 @@ export interface CheckpointSqlRow {
   parent_checkpoint_id: string | null;
   checkpoint: Record<string, unknown>;
   metadata: Record<string, unknown> | null;
-  blob_channels: string[] | null;
-  blob_versions: string[] | null;
-  blob_types: string[] | null;
-  blob_values: Array<Uint8Array | null> | null;
-  write_task_ids: string[] | null;
-  write_idxs: number[] | null;
-  write_channels: string[] | null;
-  write_types: Array<string | null> | null;
-  write_values: Uint8Array[] | null;
-  write_task_paths: string[] | null;
+  blob_meta: BlobMeta[] | string | null;
+  blob_data: Uint8Array | null;
+  write_meta: WriteMeta[] | string | null;
+  write_data: Uint8Array | null;
 }
 
 /** A statement and its parameters, ready for `$queryRawUnsafe(text, ...values)`. */
@@ -133,6 +140,11 @@ export interface ColdTierSql {
   readonly counts: string;
   readonly sizes: string;
   readonly truncateAll: string;
+  /**
+   * The opt-in indexes for `list` across threads (`coldSearchIndexes`): newest first without a
+   * thread, and metadata containment. Same names and definitions the first migrations created.
+   */
+  readonly createSearchIndexes: readonly string[];
   /** getTuple / list: one statement returning checkpoints with their blobs and writes. */
   selectCheckpoints(selection: CheckpointSelection): SqlQuery;
 }
@@ -146,20 +158,19 @@ export function coldTierSql(schema: string): ColdTierSql {
   const tombstones = `${s}."checkpoint_thread_tombstones"`;
 
   // Blobs named by the checkpoint's channel_versions (as PostgresSaver's SELECT_SQL joins them)
-  // and pending writes in writesSortKey order, aggregated into parallel arrays with one ordering.
+  // and pending writes in writesSortKey order. The json and the bytea aggregate of one side use
+  // the same ORDER BY, and its keys are unique within a checkpoint (one value per channel; the
+  // primary key covers (task_id, idx)), so both list the rows in the same order.
   const blobOrder = `ORDER BY bl.channel COLLATE "C"`;
   const writeOrder = `ORDER BY cw.task_path COLLATE "C", cw.task_id COLLATE "C", cw.idx`;
   const selectHead = `SELECT
     cp.thread_id, cp.checkpoint_ns, cp.checkpoint_id, cp.parent_checkpoint_id, cp.checkpoint, cp.metadata,
-    b.blob_channels, b.blob_versions, b.blob_types, b.blob_values,
-    w.write_task_ids, w.write_idxs, w.write_channels, w.write_types, w.write_values, w.write_task_paths
+    b.blob_meta, b.blob_data, w.write_meta, w.write_data
   FROM (%CHECKPOINTS%) cp
   LEFT JOIN LATERAL (
     SELECT
-      array_agg(bl.channel ${blobOrder}) AS blob_channels,
-      array_agg(bl.version ${blobOrder}) AS blob_versions,
-      array_agg(bl.type ${blobOrder}) AS blob_types,
-      array_agg(bl.blob ${blobOrder}) AS blob_values
+      json_agg(json_build_array(bl.channel, bl.version, bl.type, octet_length(bl.blob)) ${blobOrder}) AS blob_meta,
+      string_agg(bl.blob, ''::bytea ${blobOrder}) AS blob_data
     FROM jsonb_each_text(COALESCE(cp.checkpoint -> 'channel_versions', '{}'::jsonb)) cv
     -- One primary-key lookup per channel. LIMIT 1 (the key is unique anyway) keeps the planner
     -- from flattening this into a hash join over every value the thread ever stored.
@@ -171,12 +182,8 @@ export function coldTierSql(schema: string): ColdTierSql {
   ) b ON TRUE
   LEFT JOIN LATERAL (
     SELECT
-      array_agg(cw.task_id ${writeOrder}) AS write_task_ids,
-      array_agg(cw.idx ${writeOrder}) AS write_idxs,
-      array_agg(cw.channel ${writeOrder}) AS write_channels,
-      array_agg(cw.type ${writeOrder}) AS write_types,
-      array_agg(cw.blob ${writeOrder}) AS write_values,
-      array_agg(cw.task_path ${writeOrder}) AS write_task_paths
+      json_agg(json_build_array(cw.task_id, cw.idx, cw.channel, cw.type, cw.task_path, octet_length(cw.blob)) ${writeOrder}) AS write_meta,
+      string_agg(cw.blob, ''::bytea ${writeOrder}) AS write_data
     FROM ${writes} cw
     WHERE cw.thread_id = cp.thread_id
       AND cw.checkpoint_ns = cp.checkpoint_ns
@@ -259,6 +266,10 @@ export function coldTierSql(schema: string): ColdTierSql {
         (SELECT count(*) FROM ${writes}) AS writes`,
     sizes: COLD_TIER_TABLES.map(sizeOf).join('\n    UNION ALL\n    '),
     truncateAll: `TRUNCATE ${checkpoints}, ${blobs}, ${writes}, ${tombstones}`,
+    createSearchIndexes: [
+      `CREATE INDEX IF NOT EXISTS "checkpoints_checkpoint_id_idx" ON ${checkpoints} ("checkpoint_id")`,
+      `CREATE INDEX IF NOT EXISTS "checkpoints_metadata_idx" ON ${checkpoints} USING GIN ("metadata" jsonb_path_ops)`,
+    ],
     selectCheckpoints(selection: CheckpointSelection): SqlQuery {
       const where: string[] = [];
       const values: unknown[] = [];

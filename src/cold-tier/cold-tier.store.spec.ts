@@ -64,38 +64,51 @@ describe('toColdCheckpoint', () => {
     parent_checkpoint_id: null,
     checkpoint: { v: 4, id: 'c', channel_versions: { a: '1' } },
     metadata: { source: 'loop' },
-    blob_channels: ['a', 'e'],
-    blob_versions: ['1', '2'],
-    blob_types: ['json', 'empty'],
-    blob_values: [bytes('A'), null],
-    write_task_ids: ['task'],
-    write_idxs: [0],
-    write_channels: ['ch'],
-    write_types: ['json'],
-    write_values: [bytes('W')],
-    write_task_paths: ['p'],
+    blob_meta: [
+      ['a', '1', 'json', 2],
+      ['e', '2', 'empty', null],
+      ['z', '3', 'json', 0],
+    ],
+    blob_data: bytes('AA'),
+    write_meta: [
+      ['task', 0, 'ch', 'json', 'p', 1],
+      ['task', 1, 'ch2', 'json', 'p', 3],
+    ],
+    write_data: bytes('WXYZ'),
   };
 
-  it('zips the parallel arrays into blobs and writes', () => {
+  it('slices the concatenated values along their lengths, in the listed order', () => {
     const cp = toColdCheckpoint(base);
     expect(cp.blobs).toEqual([
-      { channel: 'a', version: '1', type: 'json', bytes: bytes('A') },
+      { channel: 'a', version: '1', type: 'json', bytes: bytes('AA') },
       { channel: 'e', version: '2', type: 'empty', bytes: null },
+      { channel: 'z', version: '3', type: 'json', bytes: bytes('') },
     ]);
-    expect(cp.writes).toEqual([{ taskId: 'task', idx: 0, channel: 'ch', type: 'json', bytes: bytes('W'), taskPath: 'p' }]);
+    expect(cp.writes).toEqual([
+      { taskId: 'task', idx: 0, channel: 'ch', type: 'json', bytes: bytes('W'), taskPath: 'p' },
+      { taskId: 'task', idx: 1, channel: 'ch2', type: 'json', bytes: bytes('XYZ'), taskPath: 'p' },
+    ]);
     expect(cp.parentCheckpointId).toBeNull();
   });
 
+  it('accepts the lists as JSON text (clients that leave json unparsed)', () => {
+    const cp = toColdCheckpoint({ ...base, blob_meta: JSON.stringify(base.blob_meta), write_meta: JSON.stringify(base.write_meta) });
+    expect(cp.blobs.map((b) => b.channel)).toEqual(['a', 'e', 'z']);
+    expect(cp.writes[1]!.bytes).toEqual(bytes('XYZ'));
+  });
+
   it('treats NULL aggregates as empty lists', () => {
-    const cp = toColdCheckpoint({ ...base, blob_channels: null, blob_versions: null, blob_types: null, blob_values: null, write_task_ids: null, write_idxs: null, write_channels: null, write_types: null, write_values: null, write_task_paths: null });
+    const cp = toColdCheckpoint({ ...base, blob_meta: null, blob_data: null, write_meta: null, write_data: null });
     expect(cp.blobs).toEqual([]);
     expect(cp.writes).toEqual([]);
   });
 
   it('rejects rows this library could not have written', () => {
-    expect(() => toColdCheckpoint({ ...base, blob_versions: ['1'] })).toThrow(StoreCorruptedError);
+    expect(() => toColdCheckpoint({ ...base, blob_data: bytes('A') })).toThrow(StoreCorruptedError);
+    expect(() => toColdCheckpoint({ ...base, write_data: bytes('WXYZ!') })).toThrow(StoreCorruptedError);
     expect(() => toColdCheckpoint({ ...base, checkpoint: null as unknown as Record<string, unknown> })).toThrow(StoreCorruptedError);
-    expect(() => toColdCheckpoint({ ...base, write_types: [null] })).toThrow(StoreCorruptedError);
+    expect(() => toColdCheckpoint({ ...base, write_meta: [['task', 0, 'ch', null, 'p', 4]] })).toThrow(StoreCorruptedError);
+    expect(() => toColdCheckpoint({ ...base, write_meta: '{}' })).toThrow(StoreCorruptedError);
   });
 });
 

@@ -36,6 +36,12 @@ export interface ColdTierStoreOptions {
   transactionTimeoutMs?: number;
   /** Compress channel values and writes written by migration (see `cold-compression.ts`). Default `none`. */
   compression?: ColdCompression;
+  /**
+   * Whether setup() creates the indexes for `list` across threads (newest first without a
+   * thread; metadata filter without a thread). Default false: the migrations drop them, every
+   * thread-scoped read is served by the primary keys. See `coldSearchIndexes`.
+   */
+  searchIndexes?: boolean;
 }
 
 /** Bytes and rows one table takes on disk. `tableBytes + indexBytes + toastBytes === totalBytes`. */
@@ -172,14 +178,30 @@ export function prepareBatch(batch: MigrationBatch, skip: ReadonlySet<string> = 
   };
 }
 
-function zipLength(row: CheckpointSqlRow, names: Array<keyof CheckpointSqlRow>): number {
-  const lengths = names.map((n) => (row[n] as unknown[] | null)?.length ?? 0);
-  if (lengths.some((l) => l !== lengths[0])) {
-    throw new StoreCorruptedError(
-      `Cold tier returned misaligned arrays for checkpoint ${row.thread_id}/${row.checkpoint_ns}/${row.checkpoint_id}`,
-    );
-  }
-  return lengths[0]!;
+/** A `*_meta` column as an array (parsed here when the client left `json` as text). */
+function metaList<T>(meta: T[] | string | null, where: string): T[] {
+  const list: unknown = typeof meta === 'string' ? JSON.parse(meta) : (meta ?? []);
+  if (!Array.isArray(list)) throw new StoreCorruptedError(`Cold tier returned no list of values for checkpoint ${where}`);
+  return list as T[];
+}
+
+/** Hands out consecutive slices of a `*_data` column; `end()` checks that every byte was claimed. */
+function slicer(data: Uint8Array | null, where: string) {
+  let offset = 0;
+  const size = data?.byteLength ?? 0;
+  const misaligned = () => new StoreCorruptedError(`Cold tier returned values that do not match their lengths for checkpoint ${where}`);
+  return {
+    next(length: number): Uint8Array {
+      if (!Number.isSafeInteger(length) || length < 0 || offset + length > size) throw misaligned();
+      // A view, not a copy: the row's buffer is only referenced by its values.
+      const bytes = data!.subarray(offset, offset + length);
+      offset += length;
+      return bytes;
+    },
+    end(): void {
+      if (offset !== size) throw misaligned();
+    },
+  };
 }
 
 /** A cold checkpoint with its compressed values and writes inflated. */
@@ -199,32 +221,20 @@ export function toColdCheckpoint(row: CheckpointSqlRow): ColdCheckpoint {
     throw new StoreCorruptedError(`Cold tier checkpoint ${where} has no JSON object in column "checkpoint"`);
   }
   const blobs: BlobRecord[] = [];
-  const blobCount = zipLength(row, ['blob_channels', 'blob_versions', 'blob_types', 'blob_values']);
-  for (let i = 0; i < blobCount; i += 1) {
-    blobs.push({
-      channel: row.blob_channels![i]!,
-      version: row.blob_versions![i]!,
-      type: row.blob_types![i]!,
-      bytes: row.blob_values![i] ?? null,
-    });
+  const blobBytes = slicer(row.blob_data, where);
+  for (const [channel, version, type, length] of metaList(row.blob_meta, where)) {
+    blobs.push({ channel, version, type, bytes: length === null ? null : blobBytes.next(length) });
   }
+  blobBytes.end();
   const writes: WriteRecord[] = [];
-  const writeCount = zipLength(row, ['write_task_ids', 'write_idxs', 'write_channels', 'write_types', 'write_values', 'write_task_paths']);
-  for (let i = 0; i < writeCount; i += 1) {
-    const type = row.write_types![i];
-    const bytes = row.write_values![i];
-    if (type === null || type === undefined || !bytes) {
-      throw new StoreCorruptedError(`Cold tier pending write ${i} of checkpoint ${where} has no type or no bytes`);
+  const writeBytes = slicer(row.write_data, where);
+  for (const [taskId, idx, channel, type, taskPath, length] of metaList(row.write_meta, where)) {
+    if (type === null || type === undefined || length === null || length === undefined) {
+      throw new StoreCorruptedError(`Cold tier pending write ${writes.length} of checkpoint ${where} has no type or no bytes`);
     }
-    writes.push({
-      taskId: row.write_task_ids![i]!,
-      idx: Number(row.write_idxs![i]),
-      channel: row.write_channels![i]!,
-      type,
-      bytes,
-      taskPath: row.write_task_paths![i] ?? '',
-    });
+    writes.push({ taskId, idx: Number(idx), channel, type, bytes: writeBytes.next(length), taskPath: taskPath ?? '' });
   }
+  writeBytes.end();
   return {
     threadId: row.thread_id,
     checkpointNs: row.checkpoint_ns,
@@ -269,6 +279,8 @@ export class ColdTierStore {
   /** The pool under our own Prisma client: reads run on it as prepared statements. */
   private readonly pool?: pg.Pool;
   private readonly compression: ColdCompression;
+  private readonly searchIndexes: boolean;
+  private readonly statementNames = new Map<string, string>();
 
   /**
    * Uses `options.prisma` when given (and never closes it); otherwise creates a client from
@@ -286,10 +298,14 @@ export class ColdTierStore {
     if (options.transactionTimeoutMs !== undefined && !(Number.isSafeInteger(options.transactionTimeoutMs) && options.transactionTimeoutMs > 0)) {
       problems.push(`transactionTimeoutMs must be a positive integer, got ${String(options.transactionTimeoutMs)}`);
     }
+    if (options.searchIndexes !== undefined && typeof options.searchIndexes !== 'boolean') {
+      problems.push(`searchIndexes must be true or false, got ${JSON.stringify(options.searchIndexes)}`);
+    }
     if (problems.length > 0) throw new InvalidOptionsError(problems);
 
     this.schema = options.schema;
     this.compression = options.compression ?? 'none';
+    this.searchIndexes = options.searchIndexes ?? false;
     this.sql = coldTierSql(options.schema);
     this.lockNamespace = threadLockNamespace(options.schema);
     this.migrationsDir = options.migrationsDir;
@@ -310,11 +326,14 @@ export class ColdTierStore {
    * Creates the schema if missing and applies pending migrations from `prisma/migrations`,
    * recorded in `<schema>._prisma_migrations` as Prisma Migrate records them. Idempotent; safe
    * when several processes call it at once (they serialize on an advisory lock); safe on a
-   * schema where PostgresSaver already created its tables.
+   * schema where PostgresSaver already created its tables. With `searchIndexes`, then creates
+   * the search indexes if missing (under the same lock; turning the option off later does not
+   * drop them).
    */
   async setup(): Promise<MigrationReport> {
+    const afterMigrations = this.searchIndexes ? this.sql.createSearchIndexes : [];
     return this.run('setup()', () =>
-      new ColdTierMigrator(this.prisma, this.schema, { migrationsDir: this.migrationsDir }).migrate(),
+      new ColdTierMigrator(this.prisma, this.schema, { migrationsDir: this.migrationsDir, afterMigrations }).migrate(),
     );
   }
 
@@ -335,7 +354,12 @@ export class ColdTierStore {
    */
   private async read<T>(text: string, values: unknown[]): Promise<T[]> {
     if (!this.pool) return this.prisma.$queryRawUnsafe<T[]>(text, ...values);
-    const name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+    // Hashed once per statement text (a few dozen shapes at most), not per read.
+    let name = this.statementNames.get(text);
+    if (name === undefined) {
+      name = `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`;
+      this.statementNames.set(text, name);
+    }
     return (await this.pool.query({ name, text, values })).rows as T[];
   }
 

@@ -175,6 +175,13 @@ describe('cost-lever variables', () => {
     expect(toCheckpointerOptions(validateEnv({ ...GOOD, RETENTION: 'final-only' })).retention).toEqual({ mode: 'finalOnly' });
   });
 
+  it('maps COLD_SEARCH_INDEXES to coldSearchIndexes, unset leaving the library default (off)', () => {
+    expect(toCheckpointerOptions(validateEnv({ ...GOOD, COLD_SEARCH_INDEXES: 'true' })).coldSearchIndexes).toBe(true);
+    expect(toCheckpointerOptions(validateEnv({ ...GOOD, COLD_SEARCH_INDEXES: 'off' })).coldSearchIndexes).toBe(false);
+    expect('coldSearchIndexes' in toCheckpointerOptions(validateEnv(GOOD))).toBe(false);
+    expect(problemsOf({ ...GOOD, COLD_SEARCH_INDEXES: 'gin' })).toEqual(['COLD_SEARCH_INDEXES must be true or false: got "gin"']);
+  });
+
   it('names each bad lever variable, all at once', () => {
     expect(problemsOf({ ...GOOD, RETENTION: 'keep-last:0', THREAD_TTL_DAYS: '-1', COLD_COMPRESSION: 'zstd', HOT_COMPRESSION: 'gzip', ADMIN_TOKEN: 'short' })).toEqual([
       'RETENTION must be all, final-only or keep-last:N with N >= 1: got "keep-last:0"',

@@ -72,6 +72,7 @@ export const ENV_VARIABLES: readonly EnvVariableSpec[] = [
   { name: 'THREAD_TTL_DAYS', description: 'delete threads idle longer than this many days from both tiers (0 = never; fractions allowed)', defaultValue: '0' },
   { name: 'COLD_COMPRESSION', description: 'compress values and writes moved to PostgreSQL: none or gzip (gzip rows cannot be read by PostgresSaver)', defaultValue: 'none' },
   { name: 'HOT_COMPRESSION', description: 'compress values and writes of 512 bytes or more in Redis: none or deflate (less memory, some CPU per write and read)', defaultValue: 'none' },
+  { name: 'COLD_SEARCH_INDEXES', description: 'create the PostgreSQL indexes for list across threads (no thread_id: newest first, metadata filter) at setup (true/false)', defaultValue: 'false' },
   { name: 'PORT', description: 'HTTP port of the service', defaultValue: String(SERVICE_ENV_DEFAULTS.PORT) },
   { name: 'HOST', description: 'address the HTTP server binds to', defaultValue: SERVICE_ENV_DEFAULTS.HOST },
   { name: 'LOG_LEVEL', description: `lowest log level printed (${LOG_LEVELS.join(', ')})`, defaultValue: SERVICE_ENV_DEFAULTS.LOG_LEVEL },
@@ -103,6 +104,7 @@ export interface ValidatedEnv {
   THREAD_TTL_DAYS?: number;
   COLD_COMPRESSION?: 'none' | 'gzip';
   HOT_COMPRESSION?: 'none' | 'deflate';
+  COLD_SEARCH_INDEXES?: boolean;
   PORT: number;
   HOST: string;
   LOG_LEVEL: LogLevel;
@@ -134,6 +136,7 @@ const OPTION_SOURCES: ReadonlyArray<{ option: keyof TieredCheckpointOptions; var
   { option: 'threadTtlMs', variable: 'THREAD_TTL_DAYS', sameUnit: false },
   { option: 'coldCompression', variable: 'COLD_COMPRESSION', sameUnit: true },
   { option: 'hotCompression', variable: 'HOT_COMPRESSION', sameUnit: true },
+  { option: 'coldSearchIndexes', variable: 'COLD_SEARCH_INDEXES', sameUnit: true },
 ];
 
 const NUMBER = /^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$/;
@@ -265,6 +268,7 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     THREAD_TTL_DAYS: number('THREAD_TTL_DAYS', 'days >= 0, e.g. 30 (0 = never)', false),
     COLD_COMPRESSION: compression(),
     HOT_COMPRESSION: hotCompression(),
+    COLD_SEARCH_INDEXES: boolean('COLD_SEARCH_INDEXES'),
     PORT: port(),
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
     LOG_LEVEL: logLevel(),
@@ -301,6 +305,7 @@ export function toCheckpointerOptions(env: ValidatedEnv): TieredCheckpointOption
     threadTtlMs: toMs(env.THREAD_TTL_DAYS, 24 * HOUR_MS),
     coldCompression: env.COLD_COMPRESSION,
     hotCompression: env.HOT_COMPRESSION,
+    coldSearchIndexes: env.COLD_SEARCH_INDEXES,
   };
   for (const key of Object.keys(options) as (keyof TieredCheckpointOptions)[]) {
     if (options[key] === undefined) delete options[key];

@@ -81,6 +81,14 @@ export interface TieredCheckpointOptions {
    * (`none`, default): less Redis memory for some CPU on every write and read.
    */
   hotCompression?: 'none' | 'deflate';
+  /**
+   * Create the PostgreSQL indexes for `list` across threads in setup(): `checkpoint_id` (newest
+   * first without a thread) and GIN `jsonb_path_ops` on `metadata` (metadata filter without a
+   * thread). Default false: thread-scoped reads and writes never use them, and they cost
+   * PostgreSQL bytes and write work on every migrated checkpoint. Turning it off later does not
+   * drop indexes already created.
+   */
+  coldSearchIndexes?: boolean;
   /** How long a thread deleted by its TTL refuses late writes (`ThreadExpiredError`). Default 7 days. */
   threadTombstoneMs?: number;
   /** Fault-injection hook called at each step of a migration batch (tests only). */
@@ -117,6 +125,7 @@ const KNOWN_OPTIONS = new Set<string>([
   'migrationEnabled', 'migrationBatchSize', 'migrationMaxBatchesPerRun', 'migrationLeaseMs', 'maxPayloadBytes',
   'maxMigrationLagMs', 'clock', 'serde', 'metrics', 'migrationStepHook', 'retention', 'threadTtlMs', 'threadTombstoneMs', 'coldCompression',
   'hotCompression',
+  'coldSearchIndexes',
 ] satisfies Array<keyof TieredCheckpointOptions>);
 
 function cronProblem(expression: unknown): string | undefined {
@@ -200,6 +209,7 @@ export function resolveOptions(
     threadTtlMs: options.threadTtlMs ?? 0,
     coldCompression: options.coldCompression ?? 'none',
     hotCompression: options.hotCompression ?? 'none',
+    coldSearchIndexes: options.coldSearchIndexes ?? false,
     threadTombstoneMs: options.threadTombstoneMs ?? 7 * 24 * HOUR,
   };
 
@@ -221,6 +231,7 @@ export function resolveOptions(
   checkInt(problems, 'maxPayloadBytes', resolved.maxPayloadBytes, 1);
   checkInt(problems, 'maxMigrationLagMs', resolved.maxMigrationLagMs, 0);
   checkInt(problems, 'threadTtlMs', resolved.threadTtlMs, 0);
+  if (typeof resolved.coldSearchIndexes !== 'boolean') problems.push(`coldSearchIndexes must be true or false, got ${JSON.stringify(resolved.coldSearchIndexes)}`);
   if (!['none', 'gzip'].includes(resolved.coldCompression)) problems.push(`coldCompression must be "none" or "gzip", got ${JSON.stringify(resolved.coldCompression)}`);
   if (!['none', 'deflate'].includes(resolved.hotCompression)) problems.push(`hotCompression must be "none" or "deflate", got ${JSON.stringify(resolved.hotCompression)}`);
   checkInt(problems, 'threadTombstoneMs', resolved.threadTombstoneMs, 1);

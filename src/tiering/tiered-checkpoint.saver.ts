@@ -73,7 +73,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
   static fromConfig(options: TieredCheckpointOptions): TieredCheckpointSaver {
     const resolved = resolveOptions(options);
     const hot = new HotTierStore(hotTierStoreOptions(resolved));
-    const cold = new ColdTierStore({ prisma: resolved.prisma, databaseUrl: resolved.databaseUrl, schema: resolved.schema, compression: resolved.coldCompression });
+    const cold = new ColdTierStore({ prisma: resolved.prisma, databaseUrl: resolved.databaseUrl, schema: resolved.schema, compression: resolved.coldCompression, searchIndexes: resolved.coldSearchIndexes });
     return new TieredCheckpointSaver(hot, cold, resolved, { ownsStores: true });
   }
 

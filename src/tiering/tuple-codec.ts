@@ -15,7 +15,6 @@ import { PayloadTooLargeError, StoreCorruptedError } from '../errors/tiered-chec
 import type { HotCheckpoint, HotCheckpointWrite, HotEntry } from '../hot-tier/hot-tier.store.js';
 
 const decoder = new TextDecoder();
-const encoder = new TextEncoder();
 
 /** Serde bytes of a JSON document to the JSON value PostgreSQL's JSONB column holds. */
 function jsonFromSerde(type: string, bytes: Uint8Array, what: string): Record<string, unknown> {
@@ -86,7 +85,9 @@ export class TupleCodec {
 
   /** A cold row as a tuple, read the way `PostgresSaver` reads its own rows. */
   async decodeCold(row: ColdCheckpoint, writes: WriteRecord[]): Promise<CheckpointTuple> {
-    const metadata = (await this.serde.loadsTyped('json', encoder.encode(JSON.stringify(row.metadata)))) as CheckpointMetadata;
+    // Revived through serde as PostgresSaver does; the JSON text goes in as is (serde accepts
+    // strings), no UTF-8 round trip.
+    const metadata = (await this.serde.loadsTyped('json', JSON.stringify(row.metadata))) as CheckpointMetadata;
     const skeleton = row.checkpoint as unknown as Omit<Checkpoint, 'channel_values'>;
     return this.assemble(row, skeleton, metadata, row.parentCheckpointId ?? undefined, row.blobs, writes);
   }
