@@ -234,19 +234,12 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     return undefined;
   };
 
-  const compression = (): 'none' | 'gzip' | undefined => {
-    const raw = text(env, 'COLD_COMPRESSION');
+  /** A variable with a fixed set of values (`a or b`), undefined when unset. */
+  const choice = <T extends string>(name: keyof ValidatedEnv & string, allowed: readonly T[]): T | undefined => {
+    const raw = text(env, name);
     if (raw === undefined) return undefined;
-    if (raw === 'none' || raw === 'gzip') return raw;
-    problem('COLD_COMPRESSION', `COLD_COMPRESSION must be none or gzip: got "${raw}"`);
-    return undefined;
-  };
-
-  const hotCompression = (): 'none' | 'deflate' | undefined => {
-    const raw = text(env, 'HOT_COMPRESSION');
-    if (raw === undefined) return undefined;
-    if (raw === 'none' || raw === 'deflate') return raw;
-    problem('HOT_COMPRESSION', `HOT_COMPRESSION must be none or deflate: got "${raw}"`);
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problem(name, `${name} must be ${allowed.join(' or ')}: got "${raw}"`);
     return undefined;
   };
 
@@ -266,8 +259,8 @@ function parseEnv(env: EnvSource): { values: ValidatedEnv; problems: string[]; r
     MAX_MIGRATION_LAG_MINUTES: number('MAX_MIGRATION_LAG_MINUTES', 'minutes >= 0, e.g. 120', false),
     RETENTION: retention(),
     THREAD_TTL_DAYS: number('THREAD_TTL_DAYS', 'days >= 0, e.g. 30 (0 = never)', false),
-    COLD_COMPRESSION: compression(),
-    HOT_COMPRESSION: hotCompression(),
+    COLD_COMPRESSION: choice('COLD_COMPRESSION', ['none', 'gzip'] as const),
+    HOT_COMPRESSION: choice('HOT_COMPRESSION', ['none', 'deflate'] as const),
     COLD_SEARCH_INDEXES: boolean('COLD_SEARCH_INDEXES'),
     PORT: port(),
     HOST: text(env, 'HOST') ?? SERVICE_ENV_DEFAULTS.HOST,
