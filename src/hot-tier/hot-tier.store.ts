@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import type { BlobRecord, CheckpointKey, WriteRecord } from '../core/records.js';
-import { StoreUnavailableError, ThreadExpiredError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
+import { StoreCorruptedError, StoreUnavailableError, ThreadExpiredError, TieredCheckpointError } from '../errors/tiered-checkpoint.errors.js';
 import { compressHot, decompressHot, type HotCompression } from './hot-compression.js';
 import { pack, unpack } from './record-codec.js';
 import {
@@ -128,6 +128,9 @@ type ScriptFn = (numKeys: number, ...args: Array<string | Buffer | number>) => P
 type Scripted = Record<ScriptName | `${ScriptName}Buffer`, ScriptFn>;
 
 const EMPTY = Buffer.alloc(0);
+
+/** Key layout of this version, named in the data marker (v2: a checkpoint is one packed string). */
+const HOT_LAYOUT = 'v2';
 
 /** Checkpoints per list script call: bounds the time one script holds Redis and its reply size. */
 const LIST_PAGE_SIZE = 100;
@@ -346,11 +349,22 @@ export class HotTierStore {
     await this.readMarker();
   }
 
-  /** Takes the existing data marker, or writes one if Redis has none yet. */
+  /**
+   * Takes the existing data marker, or writes one if Redis has none yet. The marker names the
+   * key layout it was written with, so data of an incompatible earlier layout under the same
+   * prefix is refused at connect with a clear error instead of failing command by command.
+   */
   private async readMarker(): Promise<void> {
-    const fresh = randomUUID();
+    const fresh = `${HOT_LAYOUT}:${randomUUID()}`;
     await this.run(() => this.client.set(this.keys.dataMarker, fresh, 'NX'));
-    this.marker = (await this.run(() => this.client.get(this.keys.dataMarker))) ?? fresh;
+    const marker = (await this.run(() => this.client.get(this.keys.dataMarker))) ?? fresh;
+    if (!marker.startsWith(`${HOT_LAYOUT}:`)) {
+      throw new StoreCorruptedError(
+        `Redis holds hot-tier data of an earlier key layout under prefix "${this.keys.prefix}" (this version stores checkpoints as ${HOT_LAYOUT}). ` +
+          'Migrate it out with the version that wrote it (copy-after and window 0, one migrate run), or use a new keyPrefix.',
+      );
+    }
+    this.marker = marker;
   }
 
   /**

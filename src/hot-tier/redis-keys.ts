@@ -13,7 +13,7 @@
  * |--------------------------|------|-------|
  * | `P:{P:t}:ns`             | SET  | namespaces that have hot checkpoints |
  * | `P:{P:t}:idx:n`          | ZSET | hot checkpoint ids of `n`, score 0 (lexicographic = id order) |
- * | `P:{P:t}:cp:n:c`         | HASH | one checkpoint: skeleton, metadata, parent, channel refs |
+ * | `P:{P:t}:cp:n:c`         | STR  | one checkpoint, packed: channel refs, cold refs, skeleton, metadata, parent |
  * | `P:{P:t}:w:n:c`          | HASH | pending writes of `c`, field `task\0idx` |
  * | `P:{P:t}:b:n`            | HASH | channel values, field `channel\0version` |
  * | `P:{P:t}:bref:n`         | HASH | how many hot checkpoints reference each channel value |
@@ -27,7 +27,7 @@
  * | `P:threads:copied`       | ZSET | threads with copied, not yet evicted entries, score = oldest |
  * | `P:threads:active`       | ZSET | every thread, score = its last write (ms): the TTL sweep reads it |
  * | `P:migration:lease`      | STR  | token of the replica currently migrating |
- * | `P:meta:marker`          | STR  | random marker written at start; its loss means Redis lost its data |
+ * | `P:meta:marker`          | STR  | `<layout>:<random id>` written at start; its loss means Redis lost its data |
  *
  * An *entry* is what migration moves as one unit: a checkpoint together with its pending writes
  * (or only writes, when they arrive for a checkpoint that already lives in PostgreSQL).

@@ -6,6 +6,7 @@ import {
   InvalidOptionsError,
   InvalidWritesError,
   PayloadTooLargeError,
+  StoreCorruptedError,
   StoreUnavailableError,
 } from '../../src/errors/tiered-checkpoint.errors.js';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
@@ -180,6 +181,21 @@ describe('bad input gets a clear typed error and changes nothing', () => {
     await early.setup();
     expect(await early.getTuple({ configurable: { thread_id: 'x' } })).toBeUndefined();
     await early.close();
+  });
+
+  it('refuses at setup a Redis prefix holding data of an earlier key layout, and leaves that data alone', async () => {
+    const prefix = `${saver.options.keyPrefix}old`;
+    stores.prefixes.push(prefix);
+    // What the previous layout left: a marker without a layout tag, and a checkpoint hash.
+    await stores.redis.set(`${prefix}:meta:marker`, '0c1a7b52-2f0e-4a49-9b43-1b3f3f1b9b10');
+    await stores.redis.hset(`${prefix}:{${prefix}:t}:cp::1f0`, 'ck', '{}');
+    const old = TieredCheckpointSaver.fromConfig({ redisUrl: 'redis://127.0.0.1:6379', databaseUrl: 'postgresql://postgres@127.0.0.1:5432/test', keyPrefix: prefix, schema: stores.schema });
+    const error = await old.setup().catch((e: unknown) => e);
+    await old.close();
+    expect(error).toBeInstanceOf(StoreCorruptedError);
+    expect(String((error as Error).message)).toMatch(new RegExp(`earlier key layout under prefix "${prefix}".*new keyPrefix`));
+    expect(await stores.redis.hget(`${prefix}:{${prefix}:t}:cp::1f0`, 'ck')).toBe('{}');
+    expect(await stores.redis.get(`${prefix}:meta:marker`)).toBe('0c1a7b52-2f0e-4a49-9b43-1b3f3f1b9b10');
   });
 
   it('fails setup with StoreUnavailableError when a store cannot be reached, without leaking credentials', async () => {
