@@ -197,17 +197,23 @@ return { id, coldMax, cp, blobs, writes }
 `;
 
 /**
- * Reads entries for migration, atomically with their mutation counters, so the clean-up later
- * removes exactly what was copied. KEYS: ver. ARGV: base, (ns, checkpointId) x n.
- * Returns per entry { ver, checkpointHash, blobValues, writesHash }.
+ * Reads the due entries of one thread for migration: the oldest uncopied ones at or before the
+ * cutoff (up to a limit), each atomically with its version token, so the clean-up later removes
+ * exactly what was copied. Choosing and reading in one script also means an entry cannot leave
+ * between being chosen and being read.
+ * KEYS: age, ver. ARGV: base, cutoff, limit.
+ * Returns per entry { member, ageScore, ver, checkpointHash, blobValues, writesHash }, oldest first.
  */
 export const READ_ENTRIES = `${PRELUDE}
 local base = ARGV[1]
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
 local out = {}
-for i = 2, #ARGV, 2 do
-  local ns, id = ARGV[i], ARGV[i + 1]
+for i = 1, #due, 2 do
+  local member = due[i]
+  local at = string.find(member, '\\0', 1, true)
+  local ns, id = string.sub(member, 1, at - 1), string.sub(member, at + 1)
   local e = enc(ns)
-  local ver = redis.call('HGET', KEYS[1], ns .. '\\0' .. id) or ''
+  local ver = redis.call('HGET', KEYS[2], member) or ''
   local cp = redis.call('HGETALL', base .. 'cp:' .. e .. ':' .. id)
   local blobs = {}
   if #cp > 0 then
@@ -215,7 +221,7 @@ for i = 2, #ARGV, 2 do
     if #refs > 0 then blobs = redis.call('HMGET', base .. 'b:' .. e, unpack(refs)) end
   end
   local writes = redis.call('HGETALL', base .. 'w:' .. e .. ':' .. id)
-  out[#out + 1] = { ver, cp, blobs, writes }
+  out[#out + 1] = { member, due[i + 1], ver, cp, blobs, writes }
 end
 return out
 `;
@@ -266,7 +272,8 @@ return { finished, changed, minScore(KEYS[1]), minScore(KEYS[2]) }
 /**
  * Evicts copied entries older than the hot window. An entry in 'copied' has not changed since it
  * was copied (any change moves it back to 'age'), so it is safe in PostgreSQL.
- * KEYS: copied. ARGV: base, cutoff, limit. Returns { evicted, oldestCopied }.
+ * KEYS: copied, age. ARGV: base, cutoff, limit. Returns { evicted, oldestCopied, oldestUncopied }
+ * (both oldest scores, so the thread is re-indexed without another read).
  */
 export const EVICT_COPIED = `${PRELUDE}
 local base = ARGV[1]
@@ -275,7 +282,7 @@ for _, member in ipairs(members) do
   local at = string.find(member, '\\0', 1, true)
   evictEntry(base, string.sub(member, 1, at - 1), string.sub(member, at + 1))
 end
-return { #members, minScore(KEYS[1]) }
+return { #members, minScore(KEYS[1]), minScore(KEYS[2]) }
 `;
 
 /**

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ColdTierStore } from '../cold-tier/cold-tier.store.js';
-import type { CheckpointKey, MigrationBatch } from '../core/records.js';
+import type { MigrationBatch } from '../core/records.js';
 import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import type { HotEntry, HotTierStore } from '../hot-tier/hot-tier.store.js';
 import type { TupleCodec } from './tuple-codec.js';
@@ -120,9 +120,11 @@ export class MigrationRunner {
       }
       const batchNo = report.batches + 1;
       const hook = this.options.migrationStepHook;
-      // Epochs first: a delete that lands after this read is caught by the transaction.
-      const epochs = await this.cold.readThreadEpochs(threads);
-      const entries = await this.readBatch(threads, cutoff, batchSize);
+      const picks = await this.pickThreads(threads, cutoff, batchSize);
+      const scanned = picks.map((p) => p.threadId);
+      // Epochs before the entries: a delete that lands after this read is caught by the transaction.
+      const epochs = await this.cold.readThreadEpochs(scanned);
+      const entries = await this.readPicked(picks, cutoff);
       await hook?.('after-read', batchNo);
       const { batch, bytes } = this.toBatch(entries);
       const { skippedThreads } = await this.cold.writeMigrationBatch(batch, epochs, {
@@ -139,20 +141,19 @@ export class MigrationRunner {
 
       const skipped = new Set(skippedThreads);
       const byThread = groupByThread(entries);
-      // Every thread the index named is finished, even with no entries: that re-indexes a
+      // Every thread the batch scanned is finished, even with no entries: that re-indexes a
       // thread whose index score was stale (or cleans entries that hold no data), so the loop
-      // cannot spin on it. Threads deleted meanwhile only get re-indexed.
-      let finishedThreads = 0;
-      for (const threadId of threads) {
-        if (finishedThreads === 1) await hook?.('mid-cleanup', batchNo);
-        finishedThreads += 1;
+      // cannot spin on it. Threads deleted meanwhile only get re-indexed. Threads the batch had
+      // no room for keep their index entry and come first in the next batch.
+      const toFinish = scanned.map((threadId) => {
         const threadEntries = skipped.has(threadId) ? [] : (byThread.get(threadId) ?? []);
         if (threadEntries.some((e) => e.checkpoint)) copiedThreads.add(threadId);
-        const { finished, changed } = await this.hot.finishCopy(
-          threadId,
-          threadEntries.map((e) => ({ ...e, hasCheckpoint: e.checkpoint !== undefined })),
-          evict,
-        );
+        return { threadId, entries: threadEntries.map((e) => ({ ...e, hasCheckpoint: e.checkpoint !== undefined })) };
+      });
+      // The first thread alone, then the rest together (the 'mid-cleanup' step lies between).
+      const finishedFirst = await this.hot.finishCopy(toFinish.slice(0, 1), evict);
+      await hook?.('mid-cleanup', batchNo);
+      for (const { finished, changed } of [...finishedFirst, ...(await this.hot.finishCopy(toFinish.slice(1), evict))]) {
         if (evict) report.entriesEvicted += finished;
         report.entriesChanged += changed;
       }
@@ -168,14 +169,27 @@ export class MigrationRunner {
     }
   }
 
-  /** Up to `batchSize` due entries across the given threads, read atomically per thread. */
-  private async readBatch(threads: string[], cutoff: number, batchSize: number): Promise<HotEntry[]> {
-    const due: Array<CheckpointKey & { ageScore: number }> = [];
-    for (const threadId of threads) {
-      if (due.length >= batchSize) break;
-      due.push(...(await this.hot.entriesDue(threadId, cutoff, batchSize - due.length)));
+  /**
+   * The threads one batch covers, in index order, with how many due entries to read from each:
+   * up to `batchSize` entries in all (one pipelined round trip of counts). Threads with nothing
+   * due are covered too, so their stale index entries get fixed.
+   */
+  private async pickThreads(threads: string[], cutoff: number, batchSize: number): Promise<Array<{ threadId: string; limit: number }>> {
+    const counts = await this.hot.countDue(threads, cutoff);
+    const picks: Array<{ threadId: string; limit: number }> = [];
+    let budget = batchSize;
+    for (let i = 0; i < threads.length && budget > 0; i += 1) {
+      const limit = Math.min(counts[i]!, budget);
+      picks.push({ threadId: threads[i]!, limit });
+      budget -= limit;
     }
-    const perThread = await Promise.all([...groupByThread(due)].map(([threadId, list]) => this.hot.readEntries(threadId, list)));
+    return picks;
+  }
+
+  /** Reads the picked entries, atomically per thread, all threads in one round trip. */
+  private async readPicked(picks: Array<{ threadId: string; limit: number }>, cutoff: number): Promise<HotEntry[]> {
+    // A count can grow before the read (a concurrent put); the limit keeps the batch bounded.
+    const perThread = await Promise.all(picks.filter((p) => p.limit > 0).map((p) => this.hot.readEntries(p.threadId, cutoff, p.limit)));
     return perThread.flat();
   }
 
@@ -235,7 +249,7 @@ export class MigrationRunner {
     for (let round = 0; round < maxBatches; round += 1) {
       const threads = await this.hot.threadsDue('copied', cutoff, batchSize);
       if (threads.length === 0) return;
-      for (const threadId of threads) report.entriesEvicted += await this.hot.evictCopied(threadId, cutoff, batchSize);
+      report.entriesEvicted += await this.hot.evictCopied(threads, cutoff, batchSize);
     }
     report.backlogRemaining = true;
   }
@@ -243,6 +257,10 @@ export class MigrationRunner {
 
 function groupByThread<T extends { threadId: string }>(items: T[]): Map<string, T[]> {
   const map = new Map<string, T[]>();
-  for (const item of items) map.set(item.threadId, [...(map.get(item.threadId) ?? []), item]);
+  for (const item of items) {
+    const list = map.get(item.threadId);
+    if (list) list.push(item);
+    else map.set(item.threadId, [item]);
+  }
   return map;
 }
