@@ -11,10 +11,11 @@
  *   key and `checkpoints_checkpoint_id_idx` serve these orderings.
  * - Batch inserts take one array parameter per column and `unnest` them: the parameter count is
  *   fixed whatever the batch size (PostgreSQL's limit is 65 535 per statement). Byte columns
- *   travel as base64 `text[]` and are `decode`d in SQL: Prisma infers an array parameter's type
- *   from its first element only, so a `bytea[]` starting with NULL would reach PostgreSQL as
- *   base64 text stored verbatim. Prisma base64-encodes bytes parameters anyway, so this costs
- *   nothing extra.
+ *   have two forms. On the store's own node-postgres pool they are `bytea[]` of Buffers (sent as
+ *   hex, parsed natively: no encoding in JS, no `decode` in SQL). Through Prisma's raw API (a
+ *   client the caller passed in) they travel as base64 `text[]` and are `decode`d in SQL: Prisma
+ *   infers an array parameter's type from its first element only, so a `bytea[]` starting with
+ *   NULL would reach PostgreSQL as base64 text stored verbatim.
  * - Checkpoint reads fetch their blobs and pending writes through lateral subselects in the same
  *   statement (one round trip, never N+1), returned as parallel arrays so `bytea` values come
  *   back as bytes rather than text-encoded.
@@ -119,6 +120,8 @@ export interface ColdTierSql {
   readonly insertWrites: string;
   /** Same columns as insertWrites; latest write wins (special channels, idx < 0). */
   readonly upsertWrites: string;
+  /** insertBlobs / insertWrites / upsertWrites with the blob column as `bytea[]` (node-postgres pool). */
+  readonly binary: { readonly insertBlobs: string; readonly insertWrites: string; readonly upsertWrites: string };
   /** $1 thread_id. */
   readonly bumpTombstone: string;
   readonly deleteThreadCheckpoints: string;
@@ -184,10 +187,29 @@ export function coldTierSql(schema: string): ColdTierSql {
   ) w ON TRUE
   ORDER BY cp.checkpoint_id COLLATE "C" DESC`;
 
+  // Byte columns: base64 text decoded in SQL (Prisma's raw API), or bytea as they are (pool).
+  type BytesForm = 'base64' | 'bytea';
+  const bytesParam = (form: BytesForm) => (form === 'base64' ? 'text[]' : 'bytea[]');
+  const bytesValue = (form: BytesForm) => (form === 'base64' ? `decode(r.blob, 'base64')` : 'r.blob');
   const writeColumns = `(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
-  const writeSource = `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, decode(r.blob, 'base64'), r.task_path
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::text[], $9::text[])
+  const writeSource = (form: BytesForm) => `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, ${bytesValue(form)}, r.task_path
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::${bytesParam(form)}, $9::text[])
         AS r(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
+  const insertBlobs = (form: BytesForm) => `INSERT INTO ${blobs} (thread_id, checkpoint_ns, channel, version, type, blob)
+      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, ${bytesValue(form)}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::${bytesParam(form)})
+        AS r(thread_id, checkpoint_ns, channel, version, type, blob)
+      ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`;
+  const insertWrites = (form: BytesForm) => `INSERT INTO ${writes} ${writeColumns}
+      ${writeSource(form)}
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`;
+  const upsertWrites = (form: BytesForm) => `INSERT INTO ${writes} ${writeColumns}
+      ${writeSource(form)}
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET
+        channel = EXCLUDED.channel,
+        type = EXCLUDED.type,
+        blob = EXCLUDED.blob,
+        task_path = EXCLUDED.task_path`;
 
   const sizeOf = (table: string) => `SELECT '${table}' AS table_name,
       pg_table_size(c.oid) AS table_and_toast_bytes,
@@ -225,21 +247,10 @@ export function coldTierSql(schema: string): ColdTierSql {
         checkpoint = EXCLUDED.checkpoint,
         metadata = EXCLUDED.metadata,
         parent_checkpoint_id = EXCLUDED.parent_checkpoint_id`,
-    insertBlobs: `INSERT INTO ${blobs} (thread_id, checkpoint_ns, channel, version, type, blob)
-      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, decode(r.blob, 'base64')
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-        AS r(thread_id, checkpoint_ns, channel, version, type, blob)
-      ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`,
-    insertWrites: `INSERT INTO ${writes} ${writeColumns}
-      ${writeSource}
-      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`,
-    upsertWrites: `INSERT INTO ${writes} ${writeColumns}
-      ${writeSource}
-      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET
-        channel = EXCLUDED.channel,
-        type = EXCLUDED.type,
-        blob = EXCLUDED.blob,
-        task_path = EXCLUDED.task_path`,
+    insertBlobs: insertBlobs('base64'),
+    insertWrites: insertWrites('base64'),
+    upsertWrites: upsertWrites('base64'),
+    binary: { insertBlobs: insertBlobs('bytea'), insertWrites: insertWrites('bytea'), upsertWrites: upsertWrites('bytea') },
     bumpTombstone: `INSERT INTO ${tombstones} AS t (thread_id, epoch, deleted_at) VALUES ($1, 1, now())
       ON CONFLICT (thread_id) DO UPDATE SET epoch = t.epoch + 1, deleted_at = now()
       RETURNING epoch`,
