@@ -30,11 +30,16 @@ describe('ColdTierStore batch preparation', () => {
 
   it('keeps the last checkpoint and special write, the first blob and regular write', () => {
     const p = prepareBatch(batch);
-    expect(p.checkpoints.map((c) => [c.threadId, c.checkpoint])).toEqual([['a', { v: 1 }], ['b', { v: 2 }]]);
+    expect(p.checkpoints.map((c) => [c.threadId, c.checkpointJson])).toEqual([['a', '{"v":1}'], ['b', '{"v":2}']]);
     expect(p.checkpoints[1]!.metadataJson).toBe('{"n":2}');
     expect(p.blobs.map((b) => new TextDecoder().decode(b.bytes ?? new Uint8Array()))).toEqual(['first', '']);
     expect(p.insertWrites.map((w) => new TextDecoder().decode(w.bytes))).toEqual(['first']);
     expect(p.upsertWrites.map((w) => new TextDecoder().decode(w.bytes))).toEqual(['new']);
+  });
+
+  it('passes JSON text rows through as they are', () => {
+    const row = { threadId: 'j', checkpointNs: '', checkpointId: 'c1', parentCheckpointId: 'c0', checkpointJson: '{"v": 4, "id": "c1"}', metadataJson: '{}' };
+    expect(prepareBatch({ checkpoints: [row], blobs: [], writes: [] }).checkpoints).toEqual([row]);
   });
 
   it('drops every row of a skipped thread', () => {

@@ -4,7 +4,7 @@ import type { PrismaLikeClient } from '../config/tiered-checkpoint.options.js';
 import type {
   BlobRecord,
   ColdCheckpoint,
-  ColdCheckpointRow,
+  ColdCheckpointJsonRow,
   ListQuery,
   MigrationBatch,
   WriteRecord,
@@ -127,7 +127,7 @@ export function chunkRows<T>(rows: T[], sizeOf: (row: T) => number, maxRows = MA
 /** The rows of a batch that survive the epoch check, deduplicated and in insert order. */
 export interface PreparedBatch {
   threads: string[];
-  checkpoints: Array<ColdCheckpointRow & { checkpointJson: string; metadataJson: string }>;
+  checkpoints: ColdCheckpointJsonRow[];
   blobs: BatchBlob[];
   /** idx >= 0: first write wins. */
   insertWrites: BatchWrite[];
@@ -151,7 +151,18 @@ export function prepareBatch(batch: MigrationBatch, skip: ReadonlySet<string> = 
     batch.checkpoints.filter(keepRow),
     (r) => [r.threadId, r.checkpointNs, r.checkpointId],
     'last',
-  ).map((r) => ({ ...r, checkpointJson: JSON.stringify(r.checkpoint), metadataJson: JSON.stringify(r.metadata ?? {}) }));
+  ).map((r): ColdCheckpointJsonRow =>
+    'checkpointJson' in r
+      ? r
+      : {
+          threadId: r.threadId,
+          checkpointNs: r.checkpointNs,
+          checkpointId: r.checkpointId,
+          parentCheckpointId: r.parentCheckpointId,
+          checkpointJson: JSON.stringify(r.checkpoint),
+          metadataJson: JSON.stringify(r.metadata ?? {}),
+        },
+  );
   const blobs = dedupeByKey(batch.blobs.filter(keepRow), (r) => [r.threadId, r.checkpointNs, r.channel, r.version], 'first');
   const writeKey = (r: BatchWrite) => [r.threadId, r.checkpointNs, r.checkpointId, r.taskId, r.idx];
   const writes = batch.writes.filter(keepRow);
