@@ -109,27 +109,26 @@ export class MigrationRunner {
     return report;
   }
 
+  /**
+   * Batches one after another, each read from Redis while the one before it is written to
+   * PostgreSQL (at most two batches in memory). A batch read ahead leaves out the threads of
+   * the batch in flight: their entries are still queued until that batch is finished. Each
+   * batch still goes epochs -> read -> commit -> lease check -> clean-up, in that order.
+   */
   private async copyDue(cutoff: number, evict: boolean, token: string, report: MigrationReport, copiedThreads: Set<string>): Promise<void> {
     const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches, migrationLeaseMs: leaseMs } = this.options;
-    while (true) {
-      const threads = await this.hot.threadsDue('age', cutoff, batchSize);
-      if (threads.length === 0) return;
-      if (report.batches >= maxBatches) {
-        report.backlogRemaining = true;
-        return;
-      }
+    const hook = this.options.migrationStepHook;
+    let pending = await this.readBatch(cutoff, batchSize, new Set(), report.batches + 1);
+    while (pending) {
+      const current = pending;
       const batchNo = report.batches + 1;
-      const hook = this.options.migrationStepHook;
-      const picks = await this.pickThreads(threads, cutoff, batchSize);
-      const scanned = picks.map((p) => p.threadId);
-      // Epochs before the entries: a delete that lands after this read is caught by the transaction.
-      const epochs = await this.cold.readThreadEpochs(scanned);
-      const entries = await this.readPicked(picks, cutoff);
-      await hook?.('after-read', batchNo);
-      const { batch, bytes } = this.toBatch(entries);
-      const { skippedThreads } = await this.cold.writeMigrationBatch(batch, epochs, {
-        beforeCommit: hook ? async () => hook('in-transaction', batchNo) : undefined,
-      });
+      const readAhead = batchNo < maxBatches;
+      const [{ skippedThreads }, next] = await settleBoth(
+        this.cold.writeMigrationBatch(current.batch, current.epochs, {
+          beforeCommit: hook ? async () => hook('in-transaction', batchNo) : undefined,
+        }),
+        readAhead ? this.readBatch(cutoff, batchSize, new Set(current.scanned), batchNo + 1) : Promise.resolve(undefined),
+      );
       await hook?.('after-commit', batchNo);
       report.threadsSkippedDeleted += skippedThreads.length;
       // A migrator that stalled past its lease leaves the clean-up to the replica that holds it
@@ -140,12 +139,12 @@ export class MigrationRunner {
       }
 
       const skipped = new Set(skippedThreads);
-      const byThread = groupByThread(entries);
+      const byThread = groupByThread(current.entries);
       // Every thread the batch scanned is finished, even with no entries: that re-indexes a
       // thread whose index score was stale (or cleans entries that hold no data), so the loop
       // cannot spin on it. Threads deleted meanwhile only get re-indexed. Threads the batch had
-      // no room for keep their index entry and come first in the next batch.
-      const toFinish = scanned.map((threadId) => {
+      // no room for keep their index entry and come first in a later batch.
+      const toFinish = current.scanned.map((threadId) => {
         const threadEntries = skipped.has(threadId) ? [] : (byThread.get(threadId) ?? []);
         if (threadEntries.some((e) => e.checkpoint)) copiedThreads.add(threadId);
         return { threadId, entries: threadEntries.map((e) => ({ ...e, hasCheckpoint: e.checkpoint !== undefined })) };
@@ -158,15 +157,40 @@ export class MigrationRunner {
         report.entriesChanged += changed;
       }
       report.batches += 1;
-      report.checkpointsCopied += batch.checkpoints.length;
-      report.writesCopied += batch.writes.length;
-      report.blobsCopied += batch.blobs.length;
-      report.bytesCopied += bytes;
+      report.checkpointsCopied += current.batch.checkpoints.length;
+      report.writesCopied += current.batch.writes.length;
+      report.blobsCopied += current.batch.blobs.length;
+      report.bytesCopied += current.bytes;
       if (!(await this.hot.renewLease(token, leaseMs))) {
         report.leaseLost = true;
         return;
       }
+      if (!readAhead) {
+        // At the batch budget: the next run continues if anything is still due.
+        report.backlogRemaining = (await this.hot.threadsDue('age', cutoff, 1)).length > 0;
+        return;
+      }
+      // Nothing but the finished batch's threads was due when reading ahead: look again, for
+      // entries of those threads that changed while being copied (still queued) or were left over.
+      pending = next ?? (await this.readBatch(cutoff, batchSize, new Set(), report.batches + 1));
     }
+  }
+
+  /**
+   * Reads the next batch (undefined when nothing is due), leaving out `exclude` (the threads of
+   * the batch in flight). Epochs are read before the entries: a delete that lands after the
+   * epoch read is caught by the transaction.
+   */
+  private async readBatch(cutoff: number, batchSize: number, exclude: ReadonlySet<string>, batchNo: number): Promise<ReadBatch | undefined> {
+    const due = await this.hot.threadsDue('age', cutoff, batchSize + exclude.size);
+    const threads = due.filter((t) => !exclude.has(t));
+    if (threads.length === 0) return undefined;
+    const picks = await this.pickThreads(threads, cutoff, batchSize);
+    const scanned = picks.map((p) => p.threadId);
+    const epochs = await this.cold.readThreadEpochs(scanned);
+    const entries = await this.readPicked(picks, cutoff);
+    await this.options.migrationStepHook?.('after-read', batchNo);
+    return { scanned, epochs, entries, ...this.toBatch(entries) };
   }
 
   /**
@@ -263,4 +287,25 @@ function groupByThread<T extends { threadId: string }>(items: T[]): Map<string, 
     else map.set(item.threadId, [item]);
   }
   return map;
+}
+
+/** One batch read from Redis, ready to be written. */
+interface ReadBatch {
+  /** Threads the batch covers (finished after the commit, even those with no entries). */
+  scanned: string[];
+  epochs: Map<string, number>;
+  entries: HotEntry[];
+  batch: MigrationBatch;
+  bytes: number;
+}
+
+/**
+ * Awaits both; rejects with the first failure only once both settled, so a failed read ahead
+ * never leaves a transaction running unobserved (and a failed write never one of its reads).
+ */
+async function settleBoth<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [ra, rb] = await Promise.allSettled([a, b]);
+  if (ra.status === 'rejected') throw ra.reason;
+  if (rb.status === 'rejected') throw rb.reason;
+  return [ra.value, rb.value];
 }
