@@ -11,9 +11,11 @@
  *   key and `checkpoints_checkpoint_id_idx` serve these orderings.
  * - Batch inserts take one array parameter per column and `unnest` them: the parameter count is
  *   fixed whatever the batch size (PostgreSQL's limit is 65 535 per statement). Byte columns
- *   have two forms. On the store's own node-postgres pool they are `bytea[]` of Buffers (sent as
- *   hex, parsed natively: no encoding in JS, no `decode` in SQL). Through Prisma's raw API (a
- *   client the caller passed in) they travel as base64 `text[]` and are `decode`d in SQL: Prisma
+ *   have two forms. On the store's own node-postgres pool they are packed: one binary `bytea`
+ *   parameter with every value back to back, cut with `substring` by offset/length arrays (a
+ *   `bytea[]` would go as hex text, encoded in JS and parsed again by PostgreSQL). Through
+ *   Prisma's raw API (a client the caller passed in) they travel as base64 `text[]` and are
+ *   `decode`d in SQL: Prisma
  *   infers an array parameter's type from its first element only, so a `bytea[]` starting with
  *   NULL would reach PostgreSQL as base64 text stored verbatim.
  * - Checkpoint reads fetch their blobs and pending writes through lateral subselects in the same
@@ -116,12 +118,16 @@ export interface ColdTierSql {
   readonly upsertCheckpoints: string;
   /** Columns $1..$6: thread_id, checkpoint_ns, channel, version, type, blob (base64 text, NULL for none), all text[]. */
   readonly insertBlobs: string;
-  /** Columns $1..$9: thread_id, checkpoint_ns, checkpoint_id, task_id, idx (int4[]), channel, type, blob (base64 text), task_path. First write wins. */
+  /** Columns $1..$9: thread_id, checkpoint_ns, checkpoint_id, task_id, idx (int4[]), channel, type, task_path, blob (base64 text). First write wins. */
   readonly insertWrites: string;
   /** Same columns as insertWrites; latest write wins (special channels, idx < 0). */
   readonly upsertWrites: string;
-  /** insertBlobs / insertWrites / upsertWrites with the blob column as `bytea[]` (node-postgres pool). */
-  readonly binary: { readonly insertBlobs: string; readonly insertWrites: string; readonly upsertWrites: string };
+  /**
+   * insertBlobs / insertWrites / upsertWrites with the blob column packed (node-postgres pool):
+   * instead of the blob array, `blob_off int4[]` (1-based) and `blob_len int4[]` (-1 = NULL)
+   * columns, and after them one `bytea` parameter ($8 for blobs, $11 for writes) holding the values.
+   */
+  readonly packed: { readonly insertBlobs: string; readonly insertWrites: string; readonly upsertWrites: string };
   /** $1 thread_id. */
   readonly bumpTombstone: string;
   readonly deleteThreadCheckpoints: string;
@@ -187,18 +193,22 @@ export function coldTierSql(schema: string): ColdTierSql {
   ) w ON TRUE
   ORDER BY cp.checkpoint_id COLLATE "C" DESC`;
 
-  // Byte columns: base64 text decoded in SQL (Prisma's raw API), or bytea as they are (pool).
-  type BytesForm = 'base64' | 'bytea';
-  const bytesParam = (form: BytesForm) => (form === 'base64' ? 'text[]' : 'bytea[]');
-  const bytesValue = (form: BytesForm) => (form === 'base64' ? `decode(r.blob, 'base64')` : 'r.blob');
-  const writeColumns = `(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
-  const writeSource = (form: BytesForm) => `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, ${bytesValue(form)}, r.task_path
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::${bytesParam(form)}, $9::text[])
-        AS r(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
+  // Byte columns, last in every batch insert: base64 text decoded in SQL (Prisma's raw API), or
+  // packed (pool): one binary bytea parameter holding every value back to back, cut by offset
+  // and length (-1 = NULL) arrays, so no value is hex- or base64-encoded on either side.
+  type BytesForm = 'base64' | 'packed';
+  const bytesColumns = (form: BytesForm, n: number) => (form === 'base64' ? [`$${n}::text[]`] : [`$${n}::int4[]`, `$${n + 1}::int4[]`]);
+  const bytesNames = (form: BytesForm) => (form === 'base64' ? 'blob' : 'blob_off, blob_len');
+  const bytesValue = (form: BytesForm, packedParam: number) =>
+    form === 'base64' ? `decode(r.blob, 'base64')` : `CASE WHEN r.blob_len < 0 THEN NULL ELSE substring($${packedParam}::bytea FROM r.blob_off FOR r.blob_len) END`;
+  const writeColumns = `(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, task_path, blob)`;
+  const writeSource = (form: BytesForm) => `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, r.task_path, ${bytesValue(form, 11)}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::text[], ${bytesColumns(form, 9).join(', ')})
+        AS r(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, task_path, ${bytesNames(form)})`;
   const insertBlobs = (form: BytesForm) => `INSERT INTO ${blobs} (thread_id, checkpoint_ns, channel, version, type, blob)
-      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, ${bytesValue(form)}
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::${bytesParam(form)})
-        AS r(thread_id, checkpoint_ns, channel, version, type, blob)
+      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, ${bytesValue(form, 8)}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${bytesColumns(form, 6).join(', ')})
+        AS r(thread_id, checkpoint_ns, channel, version, type, ${bytesNames(form)})
       ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`;
   const insertWrites = (form: BytesForm) => `INSERT INTO ${writes} ${writeColumns}
       ${writeSource(form)}
@@ -250,7 +260,7 @@ export function coldTierSql(schema: string): ColdTierSql {
     insertBlobs: insertBlobs('base64'),
     insertWrites: insertWrites('base64'),
     upsertWrites: upsertWrites('base64'),
-    binary: { insertBlobs: insertBlobs('bytea'), insertWrites: insertWrites('bytea'), upsertWrites: upsertWrites('bytea') },
+    packed: { insertBlobs: insertBlobs('packed'), insertWrites: insertWrites('packed'), upsertWrites: upsertWrites('packed') },
     bumpTombstone: `INSERT INTO ${tombstones} AS t (thread_id, epoch, deleted_at) VALUES ($1, 1, now())
       ON CONFLICT (thread_id) DO UPDATE SET epoch = t.epoch + 1, deleted_at = now()
       RETURNING epoch`,

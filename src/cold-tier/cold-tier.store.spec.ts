@@ -1,7 +1,7 @@
 import type { MigrationBatch } from '../core/records.js';
 import { StoreCorruptedError, InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
 import type { CheckpointSqlRow } from './cold-tier.sql.js';
-import { batchThreads, chunkRows, ColdTierStore, dedupeByKey, prepareBatch, toColdCheckpoint } from './cold-tier.store.js';
+import { batchThreads, chunkRows, ColdTierStore, dedupeByKey, packedParams, prepareBatch, toColdCheckpoint } from './cold-tier.store.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -40,6 +40,14 @@ describe('ColdTierStore batch preparation', () => {
   it('passes JSON text rows through as they are', () => {
     const row = { threadId: 'j', checkpointNs: '', checkpointId: 'c1', parentCheckpointId: 'c0', checkpointJson: '{"v": 4, "id": "c1"}', metadataJson: '{}' };
     expect(prepareBatch({ checkpoints: [row], blobs: [], writes: [] }).checkpoints).toEqual([row]);
+  });
+
+  it('packs byte values back to back with 1-based offsets, -1 lengths for NULL', () => {
+    const [offsets, lengths, packed] = packedParams([null, bytes('ab'), new Uint8Array(0), bytes('cde'), undefined]);
+    expect(offsets).toEqual([1, 1, 3, 3, 6]);
+    expect(lengths).toEqual([-1, 2, 0, 3, -1]);
+    expect(packed.toString('utf8')).toBe('abcde');
+    expect(packedParams([])[2].length).toBe(0);
   });
 
   it('drops every row of a skipped thread', () => {

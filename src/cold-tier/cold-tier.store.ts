@@ -254,16 +254,37 @@ function toBase64(bytes: Uint8Array | null | undefined): string | null {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
 }
 
-/** Bytes as a Buffer for a `bytea[]` parameter of node-postgres (a view, no copy); null stays null. */
-function toBuffer(bytes: Uint8Array | null | undefined): Buffer | null {
-  if (bytes === null || bytes === undefined) return null;
-  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+/** The byte column as one base64 `text[]` parameter (Prisma's raw API). */
+function base64Params(values: Array<Uint8Array | null | undefined>): unknown[] {
+  return [values.map(toBase64)];
+}
+
+/**
+ * The byte column packed (see cold-tier.sql.ts): 1-based offsets, lengths (-1 = NULL) and one
+ * Buffer, which node-postgres sends as a binary parameter.
+ */
+export function packedParams(values: Array<Uint8Array | null | undefined>): [number[], number[], Buffer] {
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  const parts: Uint8Array[] = [];
+  let at = 1;
+  for (const value of values) {
+    offsets.push(at);
+    if (value === null || value === undefined) {
+      lengths.push(-1);
+      continue;
+    }
+    lengths.push(value.byteLength);
+    parts.push(value);
+    at += value.byteLength;
+  }
+  return [offsets, lengths, Buffer.concat(parts, at - 1)];
 }
 
 /** The statements of one migration transaction, whichever client runs them. */
 interface BatchTransaction {
-  /** How byte columns travel: `bytea[]` of Buffers, or base64 `text[]` (Prisma). */
-  bytes: 'bytea' | 'base64';
+  /** How byte columns travel: packed into one binary parameter (pool), or base64 `text[]` (Prisma). */
+  bytes: 'packed' | 'base64';
   query<T>(text: string, values: unknown[]): Promise<T[]>;
   execute(text: string, values: unknown[]): Promise<void>;
 }
@@ -491,7 +512,7 @@ export class ColdTierStore {
   /**
    * Runs a migration batch in one READ COMMITTED transaction (see {@link transactionOptions}
    * for why). On our own pool: one pooled connection, statements prepared once per connection
-   * and byte columns sent as `bytea[]`. With a client the caller passed in: Prisma's interactive
+   * and byte columns packed into one binary parameter. With a client the caller passed in: Prisma's interactive
    * transaction, byte columns as base64 text.
    */
   private async inBatchTransaction<T>(fn: (tx: BatchTransaction) => Promise<T>): Promise<T> {
@@ -531,7 +552,7 @@ export class ColdTierStore {
     try {
       await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
       const result = await fn({
-        bytes: 'bytea',
+        bytes: 'packed',
         query: async (text, values) => (await client.query({ ...prepared(text), values })).rows,
         execute: async (text, values) => void (await client.query({ ...prepared(text), values })),
       });
@@ -549,8 +570,8 @@ export class ColdTierStore {
   }
 
   private async insertPrepared(tx: BatchTransaction, prepared: PreparedBatch): Promise<void> {
-    const statements = tx.bytes === 'bytea' ? this.sql.binary : this.sql;
-    const bytes = tx.bytes === 'bytea' ? toBuffer : toBase64;
+    const statements = tx.bytes === 'packed' ? this.sql.packed : this.sql;
+    const bytesParams = tx.bytes === 'packed' ? packedParams : base64Params;
     for (const chunk of chunkRows(prepared.checkpoints, (r) => r.checkpointJson.length + r.metadataJson.length)) {
       await tx.execute(this.sql.upsertCheckpoints, [
         chunk.map((r) => r.threadId),
@@ -568,7 +589,7 @@ export class ColdTierStore {
         chunk.map((r) => r.channel),
         chunk.map((r) => String(r.version)),
         chunk.map((r) => r.type),
-        chunk.map((r) => bytes(r.bytes)),
+        ...bytesParams(chunk.map((r) => r.bytes)),
       ]);
     }
     for (const [statement, writes] of [
@@ -584,8 +605,8 @@ export class ColdTierStore {
           chunk.map((r) => r.idx),
           chunk.map((r) => r.channel),
           chunk.map((r) => r.type),
-          chunk.map((r) => bytes(r.bytes)),
           chunk.map((r) => r.taskPath ?? ''),
+          ...bytesParams(chunk.map((r) => r.bytes)),
         ]);
       }
     }

@@ -255,7 +255,7 @@ describe('ColdTierStore (PostgreSQL)', () => {
     expect((await store.stats()).blobs).toBe(0);
   });
 
-  it('writes the same bytes through its own pool (bytea) and through a client it was given (base64)', async () => {
+  it('writes the same bytes through its own pool (packed binary) and through a client it was given (base64)', async () => {
     const raw = Uint8Array.from([0, 1, 0x5c, 0x22, 0x7b, 0x2c, 0x7d, 0xff, 0x80, 0]);
     const rows: Batch = {
       checkpoints: [checkpoint('bin', '0001', { versions: { empty: '1', raw: '1' } })],
@@ -264,6 +264,7 @@ describe('ColdTierStore (PostgreSQL)', () => {
         { threadId: 'bin', checkpointNs: '', channel: 'empty', version: '1', type: 'empty', bytes: null },
         { threadId: 'bin', checkpointNs: '', channel: 'raw', version: '1', type: 'bytes', bytes: raw },
         { threadId: 'bin', checkpointNs: '', channel: 'big', version: '1', type: 'bytes', bytes: randomBytes(70_000) },
+        { threadId: 'bin', checkpointNs: '', channel: 'zero', version: '1', type: 'bytes', bytes: new Uint8Array(0) },
       ],
       writes: [write('bin', '0001', 'task', 0, '', { bytes: raw }), write('bin', '0001', 'task', -1, '', { bytes: Buffer.from(raw).subarray(1, 4) })],
     };
@@ -280,6 +281,7 @@ describe('ColdTierStore (PostgreSQL)', () => {
       { channel: 'big', type: 'bytes', hex: hex(rows.blobs[2]!.bytes!) },
       { channel: 'empty', type: 'empty', hex: null },
       { channel: 'raw', type: 'bytes', hex: hex(raw) },
+      { channel: 'zero', type: 'bytes', hex: '' },
     ]);
     expect(viaPool.writes).toEqual([
       { task_id: 'task', idx: -1, hex: hex(raw.subarray(1, 4)) },
