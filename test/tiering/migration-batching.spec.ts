@@ -3,7 +3,8 @@ import type { RunnableConfig } from '@langchain/core/runnables';
 import { ManualClock } from '../../src/core/clock.js';
 import type { MigrationStep } from '../../src/tiering/migration.hooks.js';
 import type { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
-import { TestStores } from '../support/test-stores.js';
+import pg from 'pg';
+import { DATABASE_URL, TestStores } from '../support/test-stores.js';
 
 /** How migration batches use Redis: round trips per batch, read-ahead, threads a batch has no room for. */
 
@@ -110,6 +111,25 @@ describe('migration batches', () => {
     expect(await saver.migrate()).toMatchObject({ batches: 2, checkpointsCopied: 6, backlogRemaining: true });
     expect(await saver.migrate()).toMatchObject({ batches: 1, checkpointsCopied: 2, backlogRemaining: false });
     expect((await stores.cold.stats()).checkpoints).toBe(8);
+  });
+
+  it('copy the due threads in thread-id order (primary-key order in PostgreSQL), not in age order', async () => {
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW, migrationBatchSize: 2 });
+    for (const t of ['ord-c', 'ord-a', 'ord-b']) {
+      await fill(saver, [t], 2);
+      clock.advance(60_000); // c is the oldest, b the newest
+    }
+    clock.advance(WINDOW + HOUR);
+    expect(await saver.migrate()).toMatchObject({ batches: 3, checkpointsCopied: 6 });
+    const db = new pg.Client({ connectionString: DATABASE_URL });
+    await db.connect();
+    try {
+      // A fresh heap keeps rows in insertion order.
+      const { rows } = await db.query(`SELECT thread_id FROM "${stores.schema}".checkpoints ORDER BY ctid`);
+      expect(rows.map((r) => r.thread_id)).toEqual(['ord-a', 'ord-a', 'ord-b', 'ord-b', 'ord-c', 'ord-c']);
+    } finally {
+      await db.end();
+    }
   });
 
   it('drop a thread whose global index entry is stale (nothing due) instead of spinning on it', async () => {
