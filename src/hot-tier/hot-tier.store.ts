@@ -552,15 +552,16 @@ export class HotTierStore {
   }
 
   /**
-   * Up to `limit` uncopied entries of a thread at or before `cutoff`, oldest first, each read
-   * (checkpoint, values, writes, version token) atomically with choosing it. Calls for several
-   * threads issued together share one round trip.
+   * Up to `limit` uncopied entries of a thread at or before `cutoff`, oldest first (after the
+   * entry `after` when given), each read (checkpoint, values, writes, version token) atomically
+   * with choosing it. Calls for several threads issued together share one round trip.
    */
-  async readEntries(threadId: string, cutoff: number, limit: number): Promise<HotEntry[]> {
+  async readEntries(threadId: string, cutoff: number, limit: number, after?: CheckpointKey): Promise<HotEntry[]> {
     if (limit <= 0) return [];
     const k = this.keys;
+    const from = after ? entryMember(after.checkpointNs, after.checkpointId) : '';
     const reply: Array<[Buffer, Buffer, Buffer, Buffer[], Array<Buffer | null>, Buffer[]]> = await this.run(() =>
-      this.scripted.tcReadEntriesBuffer(2, k.age(threadId), k.versions(threadId), k.threadBase(threadId), String(cutoff), String(limit)),
+      this.scripted.tcReadEntriesBuffer(2, k.age(threadId), k.versions(threadId), k.threadBase(threadId), String(cutoff), String(limit), from),
     );
     return reply.map(([member, score, ver, cp, blobs, writes]) => ({
       threadId,

@@ -201,12 +201,21 @@ return { id, coldMax, cp, blobs, writes }
  * cutoff (up to a limit), each atomically with its version token, so the clean-up later removes
  * exactly what was copied. Choosing and reading in one script also means an entry cannot leave
  * between being chosen and being read.
- * KEYS: age, ver. ARGV: base, cutoff, limit.
+ * KEYS: age, ver. ARGV: base, cutoff, limit, after ('' or a member: start after it in the set's
+ * order, for a thread whose first entries are still in flight in another batch; read from the
+ * start if it left the set meanwhile: re-copying is idempotent).
  * Returns per entry { member, ageScore, ver, checkpointHash, blobValues, writesHash }, oldest first.
  */
 export const READ_ENTRIES = `${PRELUDE}
-local base = ARGV[1]
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'WITHSCORES', 'LIMIT', 0, tonumber(ARGV[3]))
+local base, cutoff, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local from = 0
+if ARGV[4] ~= '' then from = (redis.call('ZRANK', KEYS[1], ARGV[4]) or -1) + 1 end
+local ranked = redis.call('ZRANGE', KEYS[1], from, from + limit - 1, 'WITHSCORES')
+local due = {}
+for i = 1, #ranked, 2 do
+  if tonumber(ranked[i + 1]) > cutoff then break end
+  due[#due + 1] = ranked[i]; due[#due + 1] = ranked[i + 1]
+end
 local out = {}
 for i = 1, #due, 2 do
   local member = due[i]

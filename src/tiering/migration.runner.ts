@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ColdTierStore } from '../cold-tier/cold-tier.store.js';
-import type { MigrationBatch } from '../core/records.js';
+import type { CheckpointKey, MigrationBatch } from '../core/records.js';
 import type { ResolvedTieredCheckpointOptions } from '../config/tiered-checkpoint.options.js';
 import type { HotEntry, HotTierStore } from '../hot-tier/hot-tier.store.js';
 import type { TupleCodec } from './tuple-codec.js';
@@ -111,14 +111,13 @@ export class MigrationRunner {
 
   /**
    * Batches one after another, each read from Redis while the one before it is written to
-   * PostgreSQL (at most two batches in memory). A batch read ahead leaves out the threads of
-   * the batch in flight: their entries are still queued until that batch is finished. Each
-   * batch still goes epochs -> read -> commit -> lease check -> clean-up, in that order.
+   * PostgreSQL (at most two batches in memory; see {@link readBatch} for what a batch read ahead
+   * leaves out). Each batch still goes epochs -> read -> commit -> lease check -> clean-up.
    */
   private async copyDue(cutoff: number, evict: boolean, token: string, report: MigrationReport, copiedThreads: Set<string>): Promise<void> {
     const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches, migrationLeaseMs: leaseMs } = this.options;
     const hook = this.options.migrationStepHook;
-    let pending = await this.readBatch(cutoff, batchSize, new Set(), report.batches + 1);
+    let pending = await this.readBatch(cutoff, batchSize, undefined, report.batches + 1);
     while (pending) {
       const current = pending;
       const batchNo = report.batches + 1;
@@ -127,7 +126,7 @@ export class MigrationRunner {
         this.cold.writeMigrationBatch(current.batch, current.epochs, {
           beforeCommit: hook ? async () => hook('in-transaction', batchNo) : undefined,
         }),
-        readAhead ? this.readBatch(cutoff, batchSize, new Set(current.scanned), batchNo + 1) : Promise.resolve(undefined),
+        readAhead ? this.readBatch(cutoff, batchSize, current, batchNo + 1) : Promise.resolve(undefined),
       );
       await hook?.('after-commit', batchNo);
       report.threadsSkippedDeleted += skippedThreads.length;
@@ -172,52 +171,50 @@ export class MigrationRunner {
       }
       // Nothing but the finished batch's threads was due when reading ahead: look again, for
       // entries of those threads that changed while being copied (still queued) or were left over.
-      pending = next ?? (await this.readBatch(cutoff, batchSize, new Set(), report.batches + 1));
+      pending = next ?? (await this.readBatch(cutoff, batchSize, undefined, report.batches + 1));
     }
   }
 
   /**
-   * Reads the next batch (undefined when nothing is due), leaving out `exclude` (the threads of
-   * the batch in flight). Epochs are read before the entries: a delete that lands after the
-   * epoch read is caught by the transaction.
+   * Reads the next batch (undefined when nothing is due). With a batch in flight, its threads
+   * are left out (their entries stay queued until it is finished), except the thread it ended
+   * in the middle of: that one continues after the last entry in flight, so batches stay full.
+   * Epochs are read before the entries: a delete that lands after the epoch read is caught by
+   * the transaction.
    */
-  private async readBatch(cutoff: number, batchSize: number, exclude: ReadonlySet<string>, batchNo: number): Promise<ReadBatch | undefined> {
+  private async readBatch(cutoff: number, batchSize: number, inFlight: ReadBatch | undefined, batchNo: number): Promise<ReadBatch | undefined> {
+    const split = inFlight?.split;
+    const exclude = new Set(inFlight?.scanned.filter((t) => t !== split?.threadId));
     const due = await this.hot.threadsDue('age', cutoff, batchSize + exclude.size);
     // The oldest threads are chosen by age; among them, batches go in thread-id order, so a
     // backlog lands in PostgreSQL in primary-key order and the B-tree pages fill up instead of
     // splitting in halves all over the index (-23 % index bytes on the bench's first migration).
     const threads = due.filter((t) => !exclude.has(t)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (threads.length === 0) return undefined;
-    const picks = await this.pickThreads(threads, cutoff, batchSize);
-    const scanned = picks.map((p) => p.threadId);
-    const epochs = await this.cold.readThreadEpochs(scanned);
-    const entries = await this.readPicked(picks, cutoff);
-    await this.options.migrationStepHook?.('after-read', batchNo);
-    return { scanned, epochs, entries, ...this.toBatch(entries) };
-  }
-
-  /**
-   * The threads one batch covers, in index order, with how many due entries to read from each:
-   * up to `batchSize` entries in all (one pipelined round trip of counts). Threads with nothing
-   * due are covered too, so their stale index entries get fixed.
-   */
-  private async pickThreads(threads: string[], cutoff: number, batchSize: number): Promise<Array<{ threadId: string; limit: number }>> {
     const counts = await this.hot.countDue(threads, cutoff);
-    const picks: Array<{ threadId: string; limit: number }> = [];
+    const picks: Pick[] = [];
     let budget = batchSize;
     for (let i = 0; i < threads.length && budget > 0; i += 1) {
-      const limit = Math.min(counts[i]!, budget);
-      picks.push({ threadId: threads[i]!, limit });
+      const threadId = threads[i]!;
+      const continued = threadId === split?.threadId ? split : undefined;
+      const due = Math.max(0, counts[i]! - (continued?.inFlight ?? 0));
+      const limit = Math.min(due, budget);
+      picks.push({ threadId, limit, after: continued?.after, more: limit < due });
       budget -= limit;
     }
-    return picks;
-  }
-
-  /** Reads the picked entries, atomically per thread, all threads in one round trip. */
-  private async readPicked(picks: Array<{ threadId: string; limit: number }>, cutoff: number): Promise<HotEntry[]> {
+    const scanned = picks.map((p) => p.threadId);
+    const epochs = await this.cold.readThreadEpochs(scanned);
     // A count can grow before the read (a concurrent put); the limit keeps the batch bounded.
-    const perThread = await Promise.all(picks.filter((p) => p.limit > 0).map((p) => this.hot.readEntries(p.threadId, cutoff, p.limit)));
-    return perThread.flat();
+    const perThread = await Promise.all(picks.map((p) => (p.limit > 0 ? this.hot.readEntries(p.threadId, cutoff, p.limit, p.after) : [])));
+    await this.options.migrationStepHook?.('after-read', batchNo);
+    const entries = perThread.flat();
+    const last = picks.length - 1;
+    const lastRead = perThread[last]!;
+    const splitNow =
+      picks[last]!.more && lastRead.length > 0
+        ? { threadId: picks[last]!.threadId, after: lastRead[lastRead.length - 1]!, inFlight: lastRead.length }
+        : undefined;
+    return { scanned, epochs, entries, split: splitNow, ...this.toBatch(entries) };
   }
 
   private toBatch(entries: HotEntry[]): { batch: MigrationBatch; bytes: number } {
@@ -292,10 +289,24 @@ function groupByThread<T extends { threadId: string }>(items: T[]): Map<string, 
   return map;
 }
 
+/** One thread of a batch: how many due entries to read, and after which entry. */
+interface Pick {
+  threadId: string;
+  limit: number;
+  after?: CheckpointKey;
+  /** More is due than the batch had room for. */
+  more: boolean;
+}
+
 /** One batch read from Redis, ready to be written. */
 interface ReadBatch {
   /** Threads the batch covers (finished after the commit, even those with no entries). */
   scanned: string[];
+  /**
+   * The thread the batch ended in the middle of: a batch read while this one is in flight
+   * continues after `after`, and its due count includes the `inFlight` entries read here.
+   */
+  split?: { threadId: string; after: CheckpointKey; inFlight: number };
   epochs: Map<string, number>;
   entries: HotEntry[];
   batch: MigrationBatch;

@@ -104,6 +104,17 @@ describe('migration batches', () => {
     for (const t of ['ra-a', 'ra-b', 'ra-c']) expect((await saver.getTuple(thread(t)))?.pendingWrites).toEqual([['task-3', 'n', 4]]);
   });
 
+  it('keep batches full when they end in the middle of a thread (the next one continues it while the first is in flight)', async () => {
+    const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW, migrationBatchSize: 4 });
+    const threads = ['fu-a', 'fu-b', 'fu-c', 'fu-d', 'fu-e'];
+    await fill(saver, threads, 3);
+    clock.advance(WINDOW + HOUR);
+    // 15 entries in batches of 4: 4 commits, as without read-ahead.
+    expect(await saver.migrate()).toMatchObject({ batches: 4, checkpointsCopied: 15, writesCopied: 15, entriesEvicted: 15, entriesChanged: 0, backlogRemaining: false });
+    expect((await stores.cold.stats()).checkpoints).toBe(15);
+    expect(await stores.countKeys(saver.options.keyPrefix)).toBe(threads.length);
+  });
+
   it('stop at the batch budget with the backlog reported, and finish it in the next run', async () => {
     const saver = await stores.freshSaver({ clock, hotWindowMs: WINDOW, migrationBatchSize: 3, migrationMaxBatchesPerRun: 2 });
     await fill(saver, ['bb-a', 'bb-b'], 4);
