@@ -11,10 +11,13 @@
  *   key (and the opt-in `checkpoints_checkpoint_id_idx`) serve these orderings.
  * - Batch inserts take one array parameter per column and `unnest` them: the parameter count is
  *   fixed whatever the batch size (PostgreSQL's limit is 65 535 per statement). Byte columns
- *   travel as base64 `text[]` and are `decode`d in SQL: Prisma infers an array parameter's type
- *   from its first element only, so a `bytea[]` starting with NULL would reach PostgreSQL as
- *   base64 text stored verbatim. Prisma base64-encodes bytes parameters anyway, so this costs
- *   nothing extra.
+ *   have two forms. On the store's own node-postgres pool they are packed: one binary `bytea`
+ *   parameter with every value back to back, cut with `substring` by offset/length arrays (a
+ *   `bytea[]` would go as hex text, encoded in JS and parsed again by PostgreSQL). Through
+ *   Prisma's raw API (a client the caller passed in) they travel as base64 `text[]` and are
+ *   `decode`d in SQL: Prisma
+ *   infers an array parameter's type from its first element only, so a `bytea[]` starting with
+ *   NULL would reach PostgreSQL as base64 text stored verbatim.
  * - Checkpoint reads fetch their blobs and pending writes through lateral subselects in the same
  *   statement (one round trip, never N+1). Each side comes back as two columns: a `json` array
  *   of the small fields (with each value's byte length) and one `bytea` of the values
@@ -122,10 +125,16 @@ export interface ColdTierSql {
   readonly upsertCheckpoints: string;
   /** Columns $1..$6: thread_id, checkpoint_ns, channel, version, type, blob (base64 text, NULL for none), all text[]. */
   readonly insertBlobs: string;
-  /** Columns $1..$9: thread_id, checkpoint_ns, checkpoint_id, task_id, idx (int4[]), channel, type, blob (base64 text), task_path. First write wins. */
+  /** Columns $1..$9: thread_id, checkpoint_ns, checkpoint_id, task_id, idx (int4[]), channel, type, task_path, blob (base64 text). First write wins. */
   readonly insertWrites: string;
   /** Same columns as insertWrites; latest write wins (special channels, idx < 0). */
   readonly upsertWrites: string;
+  /**
+   * insertBlobs / insertWrites / upsertWrites with the blob column packed (node-postgres pool):
+   * instead of the blob array, `blob_off int4[]` (1-based) and `blob_len int4[]` (-1 = NULL)
+   * columns, and after them one `bytea` parameter ($8 for blobs, $11 for writes) holding the values.
+   */
+  readonly packed: { readonly insertBlobs: string; readonly insertWrites: string; readonly upsertWrites: string };
   /** $1 thread_id. */
   readonly bumpTombstone: string;
   readonly deleteThreadCheckpoints: string;
@@ -191,10 +200,33 @@ export function coldTierSql(schema: string): ColdTierSql {
   ) w ON TRUE
   ORDER BY cp.checkpoint_id COLLATE "C" DESC`;
 
-  const writeColumns = `(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
-  const writeSource = `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, decode(r.blob, 'base64'), r.task_path
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::text[], $9::text[])
-        AS r(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, blob, task_path)`;
+  // Byte columns, last in every batch insert: base64 text decoded in SQL (Prisma's raw API), or
+  // packed (pool): one binary bytea parameter holding every value back to back, cut by offset
+  // and length (-1 = NULL) arrays, so no value is hex- or base64-encoded on either side.
+  type BytesForm = 'base64' | 'packed';
+  const bytesColumns = (form: BytesForm, n: number) => (form === 'base64' ? [`$${n}::text[]`] : [`$${n}::int4[]`, `$${n + 1}::int4[]`]);
+  const bytesNames = (form: BytesForm) => (form === 'base64' ? 'blob' : 'blob_off, blob_len');
+  const bytesValue = (form: BytesForm, packedParam: number) =>
+    form === 'base64' ? `decode(r.blob, 'base64')` : `CASE WHEN r.blob_len < 0 THEN NULL ELSE substring($${packedParam}::bytea FROM r.blob_off FOR r.blob_len) END`;
+  const writeColumns = `(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, task_path, blob)`;
+  const writeSource = (form: BytesForm) => `SELECT r.thread_id, r.checkpoint_ns, r.checkpoint_id, r.task_id, r.idx, r.channel, r.type, r.task_path, ${bytesValue(form, 11)}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::int4[], $6::text[], $7::text[], $8::text[], ${bytesColumns(form, 9).join(', ')})
+        AS r(thread_id, checkpoint_ns, checkpoint_id, task_id, idx, channel, type, task_path, ${bytesNames(form)})`;
+  const insertBlobs = (form: BytesForm) => `INSERT INTO ${blobs} (thread_id, checkpoint_ns, channel, version, type, blob)
+      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, ${bytesValue(form, 8)}
+      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], ${bytesColumns(form, 6).join(', ')})
+        AS r(thread_id, checkpoint_ns, channel, version, type, ${bytesNames(form)})
+      ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`;
+  const insertWrites = (form: BytesForm) => `INSERT INTO ${writes} ${writeColumns}
+      ${writeSource(form)}
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`;
+  const upsertWrites = (form: BytesForm) => `INSERT INTO ${writes} ${writeColumns}
+      ${writeSource(form)}
+      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET
+        channel = EXCLUDED.channel,
+        type = EXCLUDED.type,
+        blob = EXCLUDED.blob,
+        task_path = EXCLUDED.task_path`;
 
   const sizeOf = (table: string) => `SELECT '${table}' AS table_name,
       pg_table_size(c.oid) AS table_and_toast_bytes,
@@ -232,21 +264,10 @@ export function coldTierSql(schema: string): ColdTierSql {
         checkpoint = EXCLUDED.checkpoint,
         metadata = EXCLUDED.metadata,
         parent_checkpoint_id = EXCLUDED.parent_checkpoint_id`,
-    insertBlobs: `INSERT INTO ${blobs} (thread_id, checkpoint_ns, channel, version, type, blob)
-      SELECT r.thread_id, r.checkpoint_ns, r.channel, r.version, r.type, decode(r.blob, 'base64')
-      FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[])
-        AS r(thread_id, checkpoint_ns, channel, version, type, blob)
-      ON CONFLICT (thread_id, checkpoint_ns, channel, version) DO NOTHING`,
-    insertWrites: `INSERT INTO ${writes} ${writeColumns}
-      ${writeSource}
-      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO NOTHING`,
-    upsertWrites: `INSERT INTO ${writes} ${writeColumns}
-      ${writeSource}
-      ON CONFLICT (thread_id, checkpoint_ns, checkpoint_id, task_id, idx) DO UPDATE SET
-        channel = EXCLUDED.channel,
-        type = EXCLUDED.type,
-        blob = EXCLUDED.blob,
-        task_path = EXCLUDED.task_path`,
+    insertBlobs: insertBlobs('base64'),
+    insertWrites: insertWrites('base64'),
+    upsertWrites: upsertWrites('base64'),
+    packed: { insertBlobs: insertBlobs('packed'), insertWrites: insertWrites('packed'), upsertWrites: upsertWrites('packed') },
     bumpTombstone: `INSERT INTO ${tombstones} AS t (thread_id, epoch, deleted_at) VALUES ($1, 1, now())
       ON CONFLICT (thread_id) DO UPDATE SET epoch = t.epoch + 1, deleted_at = now()
       RETURNING epoch`,

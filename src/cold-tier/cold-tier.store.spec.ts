@@ -1,7 +1,7 @@
 import type { MigrationBatch } from '../core/records.js';
 import { StoreCorruptedError, InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
 import type { CheckpointSqlRow } from './cold-tier.sql.js';
-import { batchThreads, chunkRows, ColdTierStore, dedupeByKey, prepareBatch, toColdCheckpoint } from './cold-tier.store.js';
+import { batchThreads, chunkRows, ColdTierStore, dedupeByKey, packedParams, prepareBatch, toColdCheckpoint } from './cold-tier.store.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 
@@ -30,11 +30,24 @@ describe('ColdTierStore batch preparation', () => {
 
   it('keeps the last checkpoint and special write, the first blob and regular write', () => {
     const p = prepareBatch(batch);
-    expect(p.checkpoints.map((c) => [c.threadId, c.checkpoint])).toEqual([['a', { v: 1 }], ['b', { v: 2 }]]);
+    expect(p.checkpoints.map((c) => [c.threadId, c.checkpointJson])).toEqual([['a', '{"v":1}'], ['b', '{"v":2}']]);
     expect(p.checkpoints[1]!.metadataJson).toBe('{"n":2}');
     expect(p.blobs.map((b) => new TextDecoder().decode(b.bytes ?? new Uint8Array()))).toEqual(['first', '']);
     expect(p.insertWrites.map((w) => new TextDecoder().decode(w.bytes))).toEqual(['first']);
     expect(p.upsertWrites.map((w) => new TextDecoder().decode(w.bytes))).toEqual(['new']);
+  });
+
+  it('passes JSON text rows through as they are', () => {
+    const row = { threadId: 'j', checkpointNs: '', checkpointId: 'c1', parentCheckpointId: 'c0', checkpointJson: '{"v": 4, "id": "c1"}', metadataJson: '{}' };
+    expect(prepareBatch({ checkpoints: [row], blobs: [], writes: [] }).checkpoints).toEqual([row]);
+  });
+
+  it('packs byte values back to back with 1-based offsets, -1 lengths for NULL', () => {
+    const [offsets, lengths, packed] = packedParams([null, bytes('ab'), new Uint8Array(0), bytes('cde'), undefined]);
+    expect(offsets).toEqual([1, 1, 3, 3, 6]);
+    expect(lengths).toEqual([-1, 2, 0, 3, -1]);
+    expect(packed.toString('utf8')).toBe('abcde');
+    expect(packedParams([])[2].length).toBe(0);
   });
 
   it('drops every row of a skipped thread', () => {

@@ -4,7 +4,7 @@ import type { PrismaLikeClient } from '../config/tiered-checkpoint.options.js';
 import type {
   BlobRecord,
   ColdCheckpoint,
-  ColdCheckpointRow,
+  ColdCheckpointJsonRow,
   ListQuery,
   MigrationBatch,
   WriteRecord,
@@ -133,7 +133,7 @@ export function chunkRows<T>(rows: T[], sizeOf: (row: T) => number, maxRows = MA
 /** The rows of a batch that survive the epoch check, deduplicated and in insert order. */
 export interface PreparedBatch {
   threads: string[];
-  checkpoints: Array<ColdCheckpointRow & { checkpointJson: string; metadataJson: string }>;
+  checkpoints: ColdCheckpointJsonRow[];
   blobs: BatchBlob[];
   /** idx >= 0: first write wins. */
   insertWrites: BatchWrite[];
@@ -157,7 +157,18 @@ export function prepareBatch(batch: MigrationBatch, skip: ReadonlySet<string> = 
     batch.checkpoints.filter(keepRow),
     (r) => [r.threadId, r.checkpointNs, r.checkpointId],
     'last',
-  ).map((r) => ({ ...r, checkpointJson: JSON.stringify(r.checkpoint), metadataJson: JSON.stringify(r.metadata ?? {}) }));
+  ).map((r): ColdCheckpointJsonRow =>
+    'checkpointJson' in r
+      ? r
+      : {
+          threadId: r.threadId,
+          checkpointNs: r.checkpointNs,
+          checkpointId: r.checkpointId,
+          parentCheckpointId: r.parentCheckpointId,
+          checkpointJson: JSON.stringify(r.checkpoint),
+          metadataJson: JSON.stringify(r.metadata ?? {}),
+        },
+  );
   const blobs = dedupeByKey(batch.blobs.filter(keepRow), (r) => [r.threadId, r.checkpointNs, r.channel, r.version], 'first');
   const writeKey = (r: BatchWrite) => [r.threadId, r.checkpointNs, r.checkpointId, r.taskId, r.idx];
   const writes = batch.writes.filter(keepRow);
@@ -251,6 +262,41 @@ export function toColdCheckpoint(row: CheckpointSqlRow): ColdCheckpoint {
 function toBase64(bytes: Uint8Array | null | undefined): string | null {
   if (bytes === null || bytes === undefined) return null;
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+/** The byte column as one base64 `text[]` parameter (Prisma's raw API). */
+function base64Params(values: Array<Uint8Array | null | undefined>): unknown[] {
+  return [values.map(toBase64)];
+}
+
+/**
+ * The byte column packed (see cold-tier.sql.ts): 1-based offsets, lengths (-1 = NULL) and one
+ * Buffer, which node-postgres sends as a binary parameter.
+ */
+export function packedParams(values: Array<Uint8Array | null | undefined>): [number[], number[], Buffer] {
+  const offsets: number[] = [];
+  const lengths: number[] = [];
+  const parts: Uint8Array[] = [];
+  let at = 1;
+  for (const value of values) {
+    offsets.push(at);
+    if (value === null || value === undefined) {
+      lengths.push(-1);
+      continue;
+    }
+    lengths.push(value.byteLength);
+    parts.push(value);
+    at += value.byteLength;
+  }
+  return [offsets, lengths, Buffer.concat(parts, at - 1)];
+}
+
+/** The statements of one migration transaction, whichever client runs them. */
+interface BatchTransaction {
+  /** How byte columns travel: packed into one binary parameter (pool), or base64 `text[]` (Prisma). */
+  bytes: 'packed' | 'base64';
+  query<T>(text: string, values: unknown[]): Promise<T[]>;
+  execute(text: string, values: unknown[]): Promise<void>;
 }
 
 function byteLength(bytes: Uint8Array | null | undefined): number {
@@ -474,52 +520,108 @@ export class ColdTierStore {
     const threads = batchThreads(batch);
     if (threads.length === 0) return { writtenThreads: [], skippedThreads: [] };
     return this.run('writeMigrationBatch', () =>
-      this.prisma.$transaction(
-        async (tx: PrismaLikeClient) => {
-          await tx.$queryRawUnsafe(this.sql.lockThreadsShared, this.lockNamespace, threads);
-          const rows = await tx.$queryRawUnsafe<Array<{ thread_id: string; epoch: bigint | number }>>(this.sql.selectEpochs, threads);
-          const current = new Map(rows.map((r) => [r.thread_id, Number(r.epoch)]));
-          const skipped = new Set(threads.filter((t) => (current.get(t) ?? 0) !== (expectedEpochs.get(t) ?? 0)));
-          const prepared = prepareBatch(this.compression === 'none' ? batch : compressBatch(batch, this.compression), skipped);
-          await this.insertPrepared(tx, prepared);
-          await beforeCommit?.();
-          return { writtenThreads: prepared.threads, skippedThreads: [...skipped].sort(compareStrings) };
-        },
-        this.transactionOptions(),
-      ),
+      this.inBatchTransaction(async (tx) => {
+        await tx.query(this.sql.lockThreadsShared, [this.lockNamespace, threads]);
+        const rows = await tx.query<{ thread_id: string; epoch: bigint | number | string }>(this.sql.selectEpochs, [threads]);
+        const current = new Map(rows.map((r) => [r.thread_id, Number(r.epoch)]));
+        const skipped = new Set(threads.filter((t) => (current.get(t) ?? 0) !== (expectedEpochs.get(t) ?? 0)));
+        const prepared = prepareBatch(this.compression === 'none' ? batch : compressBatch(batch, this.compression), skipped);
+        await this.insertPrepared(tx, prepared);
+        await beforeCommit?.();
+        return { writtenThreads: prepared.threads, skippedThreads: [...skipped].sort(compareStrings) };
+      }),
     );
   }
 
-  private async insertPrepared(tx: PrismaLikeClient, prepared: PreparedBatch): Promise<void> {
+  /**
+   * Runs a migration batch in one READ COMMITTED transaction (see {@link transactionOptions}
+   * for why). On our own pool: one pooled connection, statements prepared once per connection
+   * and byte columns packed into one binary parameter. With a client the caller passed in: Prisma's interactive
+   * transaction, byte columns as base64 text.
+   */
+  private async inBatchTransaction<T>(fn: (tx: BatchTransaction) => Promise<T>): Promise<T> {
+    if (!this.pool) {
+      return this.prisma.$transaction(
+        async (prismaTx: PrismaLikeClient) =>
+          fn({
+            bytes: 'base64',
+            query: (text, values) => prismaTx.$queryRawUnsafe(text, ...values),
+            execute: async (text, values) => void (await prismaTx.$executeRawUnsafe(text, ...values)),
+          }),
+        this.transactionOptions(),
+      );
+    }
+    const client = await this.pool.connect();
+    // A checked-out client has no pool listener: without ours, a server that dies mid-batch
+    // would crash the process with an unhandled 'error' (the failing query reports it anyway).
+    const ignoreError = () => undefined;
+    client.on('error', ignoreError);
+    // Same bound as Prisma's transaction timeout: past it the connection is dropped, which
+    // makes PostgreSQL roll the transaction back (a commit already sent may still land:
+    // batches are idempotent).
+    let released = false;
+    let timedOut = false;
+    const release = (destroy: boolean) => {
+      if (released) return;
+      released = true;
+      // A destroyed client keeps the listener: it may still report its socket closing.
+      if (!destroy) client.off('error', ignoreError);
+      client.release(destroy);
+    };
+    const timer = setTimeout(() => {
+      timedOut = true;
+      release(true);
+    }, this.transactionTimeoutMs);
+    const prepared = (text: string) => ({ name: `tc_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`, text });
+    try {
+      await client.query('BEGIN ISOLATION LEVEL READ COMMITTED');
+      const result = await fn({
+        bytes: 'packed',
+        query: async (text, values) => (await client.query({ ...prepared(text), values })).rows,
+        execute: async (text, values) => void (await client.query({ ...prepared(text), values })),
+      });
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      if (timedOut) throw new Error(`transaction exceeded transactionTimeoutMs (${this.transactionTimeoutMs} ms) and was rolled back`, { cause: error });
+      // A failed ROLLBACK means the connection is unusable: drop it instead of pooling it.
+      if (!released) await client.query('ROLLBACK').catch(() => release(true));
+      throw error;
+    } finally {
+      clearTimeout(timer);
+      release(false);
+    }
+  }
+
+  private async insertPrepared(tx: BatchTransaction, prepared: PreparedBatch): Promise<void> {
+    const statements = tx.bytes === 'packed' ? this.sql.packed : this.sql;
+    const bytesParams = tx.bytes === 'packed' ? packedParams : base64Params;
     for (const chunk of chunkRows(prepared.checkpoints, (r) => r.checkpointJson.length + r.metadataJson.length)) {
-      await tx.$executeRawUnsafe(
-        this.sql.upsertCheckpoints,
+      await tx.execute(this.sql.upsertCheckpoints, [
         chunk.map((r) => r.threadId),
         chunk.map((r) => r.checkpointNs),
         chunk.map((r) => r.checkpointId),
         chunk.map((r) => r.parentCheckpointId ?? null),
         chunk.map((r) => r.checkpointJson),
         chunk.map((r) => r.metadataJson),
-      );
+      ]);
     }
     for (const chunk of chunkRows(prepared.blobs, (r) => byteLength(r.bytes))) {
-      await tx.$executeRawUnsafe(
-        this.sql.insertBlobs,
+      await tx.execute(statements.insertBlobs, [
         chunk.map((r) => r.threadId),
         chunk.map((r) => r.checkpointNs),
         chunk.map((r) => r.channel),
         chunk.map((r) => String(r.version)),
         chunk.map((r) => r.type),
-        chunk.map((r) => toBase64(r.bytes)),
-      );
+        ...bytesParams(chunk.map((r) => r.bytes)),
+      ]);
     }
     for (const [statement, writes] of [
-      [this.sql.insertWrites, prepared.insertWrites],
-      [this.sql.upsertWrites, prepared.upsertWrites],
+      [statements.insertWrites, prepared.insertWrites],
+      [statements.upsertWrites, prepared.upsertWrites],
     ] as const) {
       for (const chunk of chunkRows(writes, (r) => byteLength(r.bytes))) {
-        await tx.$executeRawUnsafe(
-          statement,
+        await tx.execute(statement, [
           chunk.map((r) => r.threadId),
           chunk.map((r) => r.checkpointNs),
           chunk.map((r) => r.checkpointId),
@@ -527,9 +629,9 @@ export class ColdTierStore {
           chunk.map((r) => r.idx),
           chunk.map((r) => r.channel),
           chunk.map((r) => r.type),
-          chunk.map((r) => toBase64(r.bytes)),
           chunk.map((r) => r.taskPath ?? ''),
-        );
+          ...bytesParams(chunk.map((r) => r.bytes)),
+        ]);
       }
     }
   }

@@ -48,9 +48,19 @@ export interface ColdCheckpoint extends ColdCheckpointRow {
   writes: WriteRecord[];
 }
 
+/**
+ * A checkpoint row whose skeleton and metadata are JSON text already (as the serde wrote them):
+ * migration hands that text to the JSONB columns as it is, instead of parsing and re-stringifying.
+ */
+export interface ColdCheckpointJsonRow extends CheckpointKey {
+  parentCheckpointId: string | null;
+  checkpointJson: string;
+  metadataJson: string;
+}
+
 /** What one migration batch copies into PostgreSQL in one transaction. */
 export interface MigrationBatch {
-  checkpoints: ColdCheckpointRow[];
+  checkpoints: Array<ColdCheckpointRow | ColdCheckpointJsonRow>;
   blobs: Array<{ threadId: string; checkpointNs: string } & BlobRecord>;
   writes: Array<CheckpointKey & WriteRecord>;
 }

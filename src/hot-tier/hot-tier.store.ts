@@ -200,6 +200,15 @@ function waitUntilReady(client: Redis, timeoutMs: number): Promise<void> {
   });
 }
 
+/** Members per multi-member ZADD / ZREM: keeps each command (and Redis' time on it) bounded. */
+const MEMBERS_PER_COMMAND = 1000;
+
+function chunks<T>(items: T[], size = MEMBERS_PER_COMMAND): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
+
 function toStr(b: Buffer | string | null | undefined): string {
   if (b === null || b === undefined) return '';
   return typeof b === 'string' ? b : b.toString('utf8');
@@ -642,23 +651,31 @@ export class HotTierStore {
     return this.run(() => this.client.zrangebyscore(key, '-inf', cutoff, 'LIMIT', 0, limit));
   }
 
-  /** Uncopied entries of a thread at or before `cutoff`, oldest first. */
-  async entriesDue(threadId: string, cutoff: number, limit: number): Promise<Array<CheckpointKey & { ageScore: number }>> {
-    const flat = await this.run(() => this.client.zrangebyscore(this.keys.age(threadId), '-inf', cutoff, 'WITHSCORES', 'LIMIT', 0, limit));
-    const out: Array<CheckpointKey & { ageScore: number }> = [];
-    for (let i = 0; i < flat.length; i += 2) out.push({ threadId, ...parseEntryMember(flat[i]), ageScore: Number(flat[i + 1]) });
-    return out;
+  /**
+   * How many uncopied entries at or before `cutoff` each thread has, in one pipelined round trip:
+   * a batch picks its threads from these counts instead of asking thread after thread.
+   */
+  async countDue(threadIds: string[], cutoff: number): Promise<number[]> {
+    if (threadIds.length === 0) return [];
+    return this.run(() => Promise.all(threadIds.map((threadId) => this.client.zcount(this.keys.age(threadId), '-inf', cutoff))));
   }
 
-  /** Reads entries (checkpoint, values, writes, counter) atomically. */
-  async readEntries(threadId: string, entries: Array<CheckpointKey & { ageScore: number }>): Promise<HotEntry[]> {
-    if (entries.length === 0) return [];
-    const args = entries.flatMap((e) => [e.checkpointNs, e.checkpointId]);
-    const reply: Array<[Buffer, Buffer, Array<Buffer | null>, Buffer[]]> = await this.run(() =>
-      this.scripted.tcReadEntriesBuffer(1, this.keys.versions(threadId), this.keys.threadBase(threadId), ...args),
+  /**
+   * Up to `limit` uncopied entries of a thread at or before `cutoff`, oldest first (after the
+   * entry `after` when given), each read (checkpoint, values, writes, version token) atomically
+   * with choosing it. Calls for several threads issued together share one round trip.
+   */
+  async readEntries(threadId: string, cutoff: number, limit: number, after?: CheckpointKey): Promise<HotEntry[]> {
+    if (limit <= 0) return [];
+    const k = this.keys;
+    const from = after ? entryMember(after.checkpointNs, after.checkpointId) : '';
+    const reply: Array<[Buffer, Buffer, Buffer, Buffer, Array<Buffer | null>, Buffer[]]> = await this.run(() =>
+      this.scripted.tcReadEntriesBuffer(2, k.age(threadId), k.versions(threadId), k.threadBase(threadId), String(cutoff), String(limit), from),
     );
-    return reply.map(([ver, cp, blobs, writes], i) => ({
-      ...entries[i],
+    return reply.map(([member, score, ver, cp, blobs, writes]) => ({
+      threadId,
+      ...parseEntryMember(toStr(member)),
+      ageScore: Number(toStr(score)),
       version: toStr(ver),
       checkpoint: decodeCheckpoint(cp, blobs),
       writes: decodeWrites(writes),
@@ -666,56 +683,77 @@ export class HotTierStore {
   }
 
   /**
-   * After PostgreSQL committed a batch: evicts (or marks copied) each entry that did not change
-   * since it was read, raises the cold high-water marks, and re-indexes the thread.
+   * After PostgreSQL committed a batch, per thread: evicts (or marks copied) each entry that did
+   * not change since it was read and raises the cold high-water marks (one script per thread, all
+   * threads in one round trip), then re-indexes the threads (see {@link reindexThreads}).
    */
   async finishCopy(
-    threadId: string,
-    entries: Array<CheckpointKey & { version: string; hasCheckpoint: boolean }>,
+    threads: Array<{ threadId: string; entries: Array<CheckpointKey & { version: string; hasCheckpoint: boolean }> }>,
     evict: boolean,
-  ): Promise<{ finished: number; changed: number }> {
+  ): Promise<Array<{ finished: number; changed: number }>> {
+    if (threads.length === 0) return [];
     const k = this.keys;
-    const keys = [k.age(threadId), k.copied(threadId), k.versions(threadId), k.coldMax(threadId)];
-    const args = [
-      k.threadBase(threadId),
-      evict ? '1' : '0',
-      String(entries.length),
-      ...entries.flatMap((e) => [e.checkpointNs, e.checkpointId, e.version, e.hasCheckpoint ? '1' : '0']),
-    ];
-    const [finished, changed, oldestUncopied, oldestCopied] = await this.run(() => this.scripted.tcFinishCopy(keys.length, ...keys, ...args));
-    await this.reindexThread(threadId, toStr(oldestUncopied), toStr(oldestCopied));
-    return { finished: Number(finished), changed: Number(changed) };
+    const replies = await this.run(() =>
+      Promise.all(
+        threads.map(({ threadId, entries }) => {
+          const keys = [k.age(threadId), k.copied(threadId), k.versions(threadId), k.coldMax(threadId)];
+          const args = [
+            k.threadBase(threadId),
+            evict ? '1' : '0',
+            String(entries.length),
+            ...entries.flatMap((e) => [e.checkpointNs, e.checkpointId, e.version, e.hasCheckpoint ? '1' : '0']),
+          ];
+          return this.scripted.tcFinishCopy(keys.length, ...keys, ...args);
+        }),
+      ),
+    );
+    await this.reindexThreads(threads.map(({ threadId }, i) => ({ threadId, oldestUncopied: toStr(replies[i][2]), oldestCopied: toStr(replies[i][3]) })));
+    return replies.map(([finished, changed]) => ({ finished: Number(finished), changed: Number(changed) }));
   }
 
-  /** Evicts copied entries older than `cutoff` for one thread. */
-  async evictCopied(threadId: string, cutoff: number, limit: number): Promise<number> {
+  /** Evicts copied entries older than `cutoff` of each thread (up to `limit` per thread); returns the total. */
+  async evictCopied(threadIds: string[], cutoff: number, limit: number): Promise<number> {
+    if (threadIds.length === 0) return 0;
     const k = this.keys;
-    const [evicted, oldestCopied] = await this.run(() => this.scripted.tcEvictCopied(1, k.copied(threadId), k.threadBase(threadId), String(cutoff), String(limit)));
-    const oldestUncopied = await this.run(() => this.client.zrange(k.age(threadId), 0, 0, 'WITHSCORES'));
-    await this.reindexThread(threadId, oldestUncopied[1] ?? '', toStr(oldestCopied));
-    return Number(evicted);
+    const replies = await this.run(() =>
+      Promise.all(threadIds.map((t) => this.scripted.tcEvictCopied(2, k.copied(t), k.age(t), k.threadBase(t), String(cutoff), String(limit)))),
+    );
+    await this.reindexThreads(threadIds.map((threadId, i) => ({ threadId, oldestCopied: toStr(replies[i][1]), oldestUncopied: toStr(replies[i][2]) })));
+    return replies.reduce((n, [evicted]) => n + Number(evicted), 0);
   }
 
   /**
-   * Sets a thread's score in both global indexes from its own sets. Removal re-checks the
-   * thread's set afterwards: a put that raced in either ran its thread script before that check
-   * (and is seen), or indexes the thread itself after it.
+   * Sets the threads' scores in both global indexes from the oldest scores their thread scripts
+   * just returned. Race-freedom: every global update is sent only after the thread script
+   * replied, and a removal re-checks the thread's own set only after the removal replied. A put
+   * that raced in either ran its thread script before that re-check (and is seen, then
+   * re-indexed), or indexes the thread itself after it. Three round trips for any number of
+   * threads (the third only when a re-check found entries); a thread's keys and the global
+   * indexes are different slots, so this cannot be one script on a Cluster.
    */
-  private async reindexThread(threadId: string, oldestUncopied: string, oldestCopied: string): Promise<void> {
+  private async reindexThreads(threads: Array<{ threadId: string; oldestUncopied: string; oldestCopied: string }>): Promise<void> {
     const k = this.keys;
+    const indexes = [
+      { global: k.threadsByAge, own: (t: string) => k.age(t), oldest: (r: (typeof threads)[number]) => r.oldestUncopied },
+      { global: k.threadsCopied, own: (t: string) => k.copied(t), oldest: (r: (typeof threads)[number]) => r.oldestCopied },
+    ];
     await this.run(async () => {
-      for (const [global, own, oldest] of [
-        [k.threadsByAge, k.age(threadId), oldestUncopied],
-        [k.threadsCopied, k.copied(threadId), oldestCopied],
-      ] as const) {
-        if (oldest !== '') {
-          await this.client.zadd(global, Number(oldest), threadId);
-          continue;
-        }
-        await this.client.zrem(global, threadId);
-        const again = await this.client.zrange(own, 0, 0, 'WITHSCORES');
-        if (again.length > 0) await this.client.zadd(global, 'LT', Number(again[1]), threadId);
-      }
+      const updates: Array<Promise<unknown>> = [];
+      const removed = indexes.map((ix) => threads.filter((r) => ix.oldest(r) === '').map((r) => r.threadId));
+      indexes.forEach((ix, i) => {
+        const scored = threads.filter((r) => ix.oldest(r) !== '');
+        for (const part of chunks(scored)) updates.push(this.client.zadd(ix.global, ...part.flatMap((r) => [ix.oldest(r), r.threadId])));
+        for (const part of chunks(removed[i]!)) updates.push(this.client.zrem(ix.global, ...part));
+      });
+      await Promise.all(updates);
+      const rechecks = indexes.flatMap((ix, i) => removed[i]!.map((threadId) => ({ ix, threadId })));
+      const again = await Promise.all(rechecks.map(({ ix, threadId }) => this.client.zrange(ix.own(threadId), 0, 0, 'WITHSCORES')));
+      const readd = indexes.map((ix) => ({ ix, members: [] as string[] }));
+      rechecks.forEach(({ ix, threadId }, i) => {
+        const [, score] = again[i]!;
+        if (score !== undefined) readd.find((r) => r.ix === ix)!.members.push(score, threadId);
+      });
+      await Promise.all(readd.filter((r) => r.members.length > 0).map((r) => this.client.zadd(r.ix.global, 'LT', ...r.members)));
     });
   }
 

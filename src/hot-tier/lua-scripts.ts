@@ -269,19 +269,34 @@ return { redis.call('HGET', KEYS[3], ns) or '', out }
 `;
 
 /**
- * Reads entries for migration, atomically with their mutation counters, so the clean-up later
- * removes exactly what was copied. KEYS: ver. ARGV: base, (ns, checkpointId) x n.
- * Returns per entry { ver, checkpointValue ('' when absent), blobValues, writesHash }.
+ * Reads the due entries of one thread for migration: the oldest uncopied ones at or before the
+ * cutoff (up to a limit), each atomically with its version token, so the clean-up later removes
+ * exactly what was copied. Choosing and reading in one script also means an entry cannot leave
+ * between being chosen and being read.
+ * KEYS: age, ver. ARGV: base, cutoff, limit, after ('' or a member: start after it in the set's
+ * order, for a thread whose first entries are still in flight in another batch; read from the
+ * start if it left the set meanwhile: re-copying is idempotent).
+ * Returns per entry { member, ageScore, ver, checkpointValue ('' when absent), blobValues, writesHash }, oldest first.
  */
 export const READ_ENTRIES = `${PRELUDE}
-local base = ARGV[1]
+local base, cutoff, limit = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+local from = 0
+if ARGV[4] ~= '' then from = (redis.call('ZRANK', KEYS[1], ARGV[4]) or -1) + 1 end
+local ranked = redis.call('ZRANGE', KEYS[1], from, from + limit - 1, 'WITHSCORES')
+local due = {}
+for i = 1, #ranked, 2 do
+  if tonumber(ranked[i + 1]) > cutoff then break end
+  due[#due + 1] = ranked[i]; due[#due + 1] = ranked[i + 1]
+end
 local out = {}
-for i = 2, #ARGV, 2 do
-  local ns, id = ARGV[i], ARGV[i + 1]
+for i = 1, #due, 2 do
+  local member = due[i]
+  local at = string.find(member, '\\0', 1, true)
+  local ns, id = string.sub(member, 1, at - 1), string.sub(member, at + 1)
   local e = enc(ns)
-  local ver = redis.call('HGET', KEYS[1], ns .. '\\0' .. id) or ''
+  local ver = redis.call('HGET', KEYS[2], member) or ''
   local cp, blobs, writes = readEntry(base, e, base .. 'b:' .. e, id)
-  out[#out + 1] = { ver, cp, blobs, writes }
+  out[#out + 1] = { member, due[i + 1], ver, cp, blobs, writes }
 end
 return out
 `;
@@ -332,7 +347,8 @@ return { finished, changed, minScore(KEYS[1]), minScore(KEYS[2]) }
 /**
  * Evicts copied entries older than the hot window. An entry in 'copied' has not changed since it
  * was copied (any change moves it back to 'age'), so it is safe in PostgreSQL.
- * KEYS: copied. ARGV: base, cutoff, limit. Returns { evicted, oldestCopied }.
+ * KEYS: copied, age. ARGV: base, cutoff, limit. Returns { evicted, oldestCopied, oldestUncopied }
+ * (both oldest scores, so the thread is re-indexed without another read).
  */
 export const EVICT_COPIED = `${PRELUDE}
 local base = ARGV[1]
@@ -341,7 +357,7 @@ for _, member in ipairs(members) do
   local at = string.find(member, '\\0', 1, true)
   evictEntry(base, string.sub(member, 1, at - 1), string.sub(member, at + 1))
 end
-return { #members, minScore(KEYS[1]) }
+return { #members, minScore(KEYS[1]), minScore(KEYS[2]) }
 `;
 
 /**

@@ -5,7 +5,8 @@
  * - `after-read`: entries read from Redis, nothing written to PostgreSQL yet;
  * - `in-transaction`: rows inserted, PostgreSQL transaction not yet committed;
  * - `after-commit`: PostgreSQL committed, Redis not yet cleaned up;
- * - `mid-cleanup`: Redis cleaned up for the first thread of the batch only.
+ * - `mid-cleanup`: Redis cleaned up for the first thread of the batch only (the others, if
+ *   any, not yet).
  */
 export type MigrationStep = 'after-read' | 'in-transaction' | 'after-commit' | 'mid-cleanup';
 

@@ -10,17 +10,18 @@ import {
   type SerializerProtocol,
   WRITES_IDX_MAP,
 } from '@langchain/langgraph-checkpoint';
-import type { BlobRecord, CheckpointKey, ColdCheckpoint, ColdCheckpointRow, WriteRecord } from '../core/records.js';
+import type { BlobRecord, CheckpointKey, ColdCheckpoint, ColdCheckpointJsonRow, WriteRecord } from '../core/records.js';
 import { PayloadTooLargeError, StoreCorruptedError } from '../errors/tiered-checkpoint.errors.js';
 import type { HotCheckpoint, HotCheckpointWrite, HotEntry } from '../hot-tier/hot-tier.store.js';
 
 const decoder = new TextDecoder();
 
-/** Serde bytes of a JSON document to the JSON value PostgreSQL's JSONB column holds. */
-function jsonFromSerde(type: string, bytes: Uint8Array, what: string): Record<string, unknown> {
+/** Serde bytes of a JSON document as the JSON text PostgreSQL's JSONB column parses. */
+function jsonTextFromSerde(type: string, bytes: Uint8Array, what: string): string {
   if (type !== 'json') throw new StoreCorruptedError(`${what} was serialized as "${type}"; the cold tier stores it as JSONB and needs "json"`);
   // Raw NUL bytes are dropped, as PostgresSaver does: PostgreSQL text cannot hold them.
-  return JSON.parse(decoder.decode(bytes).replace(/\0/g, '')) as Record<string, unknown>;
+  const text = decoder.decode(bytes);
+  return text.includes('\0') ? text.replace(/\0/g, '') : text;
 }
 
 /** A tuple assembled from either tier, with the identity the merge rules need. */
@@ -144,8 +145,12 @@ export class TupleCodec {
     checkpoint.channel_versions[TASKS] = versions.length > 0 ? maxChannelVersion(...versions) : 1;
   }
 
-  /** A hot entry as the rows PostgreSQL stores (used by migration). */
-  toColdRow(entry: HotEntry): ColdCheckpointRow | undefined {
+  /**
+   * A hot entry as the row PostgreSQL stores (used by migration). The serde's JSON text goes to
+   * JSONB as it is: PostgreSQL parses it anyway, and a parse + stringify here would only cost
+   * CPU (the text came from JSON.stringify, so it is already what a re-stringify would give).
+   */
+  toColdRow(entry: HotEntry): ColdCheckpointJsonRow | undefined {
     const hot = entry.checkpoint;
     if (!hot) return undefined;
     return {
@@ -153,8 +158,8 @@ export class TupleCodec {
       checkpointNs: entry.checkpointNs,
       checkpointId: entry.checkpointId,
       parentCheckpointId: hot.parentCheckpointId ?? null,
-      checkpoint: jsonFromSerde(hot.skeletonType, hot.skeleton, `checkpoint ${entry.checkpointId}`),
-      metadata: jsonFromSerde(hot.metadataType, hot.metadata, `metadata of checkpoint ${entry.checkpointId}`),
+      checkpointJson: jsonTextFromSerde(hot.skeletonType, hot.skeleton, `checkpoint ${entry.checkpointId}`),
+      metadataJson: jsonTextFromSerde(hot.metadataType, hot.metadata, `metadata of checkpoint ${entry.checkpointId}`),
     };
   }
 }

@@ -255,6 +255,65 @@ describe('ColdTierStore (PostgreSQL)', () => {
     expect((await store.stats()).blobs).toBe(0);
   });
 
+  it('writes the same bytes through its own pool (packed binary) and through a client it was given (base64)', async () => {
+    const raw = Uint8Array.from([0, 1, 0x5c, 0x22, 0x7b, 0x2c, 0x7d, 0xff, 0x80, 0]);
+    const rows: Batch = {
+      checkpoints: [checkpoint('bin', '0001', { versions: { empty: '1', raw: '1' } })],
+      // A NULL first in the array column: the case Prisma would mistype without base64.
+      blobs: [
+        { threadId: 'bin', checkpointNs: '', channel: 'empty', version: '1', type: 'empty', bytes: null },
+        { threadId: 'bin', checkpointNs: '', channel: 'raw', version: '1', type: 'bytes', bytes: raw },
+        { threadId: 'bin', checkpointNs: '', channel: 'big', version: '1', type: 'bytes', bytes: randomBytes(70_000) },
+        { threadId: 'bin', checkpointNs: '', channel: 'zero', version: '1', type: 'bytes', bytes: new Uint8Array(0) },
+      ],
+      writes: [write('bin', '0001', 'task', 0, '', { bytes: raw }), write('bin', '0001', 'task', -1, '', { bytes: Buffer.from(raw).subarray(1, 4) })],
+    };
+    const dump = async () => {
+      const blobs = await admin.query(`SELECT channel, type, encode(blob, 'hex') AS hex FROM "${schema}".checkpoint_blobs ORDER BY channel`);
+      const writes = await admin.query(`SELECT task_id, idx, encode(blob, 'hex') AS hex FROM "${schema}".checkpoint_writes ORDER BY idx`);
+      return { blobs: blobs.rows, writes: writes.rows };
+    };
+    const hex = (b: Uint8Array) => Buffer.from(b).toString('hex');
+
+    await store.writeMigrationBatch(rows, new Map());
+    const viaPool = await dump();
+    expect(viaPool.blobs).toEqual([
+      { channel: 'big', type: 'bytes', hex: hex(rows.blobs[2]!.bytes!) },
+      { channel: 'empty', type: 'empty', hex: null },
+      { channel: 'raw', type: 'bytes', hex: hex(raw) },
+      { channel: 'zero', type: 'bytes', hex: '' },
+    ]);
+    expect(viaPool.writes).toEqual([
+      { task_id: 'task', idx: -1, hex: hex(raw.subarray(1, 4)) },
+      { task_id: 'task', idx: 0, hex: hex(raw) },
+    ]);
+
+    await store.truncateAll();
+    const prisma = createPrismaClient({ databaseUrl: DATABASE_URL, schema });
+    const borrowed = new ColdTierStore({ prisma, schema });
+    try {
+      expect(await borrowed.writeMigrationBatch(rows, new Map())).toEqual({ writtenThreads: ['bin'], skippedThreads: [] });
+      expect(await dump()).toEqual(viaPool);
+    } finally {
+      await borrowed.close();
+      await prisma.$disconnect();
+    }
+  });
+
+  it('rolls a migration batch back when its transaction outlives transactionTimeoutMs, and stays usable', async () => {
+    const slow = new ColdTierStore({ databaseUrl: DATABASE_URL, schema, transactionTimeoutMs: 300 });
+    try {
+      await expect(slow.writeMigrationBatch(batch, new Map(), { beforeCommit: () => new Promise((resolve) => setTimeout(resolve, 1500)) })).rejects.toThrow(
+        /transactionTimeoutMs \(300 ms\)/,
+      );
+      expect((await slow.stats()).checkpoints).toBe(0);
+      expect(await slow.writeMigrationBatch(batch, new Map())).toEqual({ writtenThreads: ['t1', 't2'], skippedThreads: [] });
+      expect((await slow.stats()).checkpoints).toBe(4);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it('works with a client it was given, and leaves that client open', async () => {
     const prisma = createPrismaClient({ databaseUrl: DATABASE_URL, schema });
     const borrowed = new ColdTierStore({ prisma, schema });

@@ -5,7 +5,7 @@ import { JsonPlusSerializer, uuid6, type Checkpoint, type CheckpointMetadata, ty
 import { PostgresSaver } from '@langchain/langgraph-checkpoint-postgres';
 import pg from 'pg';
 import { ColdTierStore } from '../../src/cold-tier/cold-tier.store.js';
-import type { ColdCheckpoint, MigrationBatch } from '../../src/core/records.js';
+import type { ColdCheckpoint, ColdCheckpointRow, MigrationBatch } from '../../src/core/records.js';
 
 /**
  * Our tables are PostgresSaver's tables: either saver reads what the other wrote, and each one's
@@ -217,7 +217,7 @@ describe('PostgresSaver compatibility', () => {
     expect(tuple!.config.configurable).toEqual({ thread_id: 'thread-b', checkpoint_ns: '', checkpoint_id: id2 });
     expect(tuple!.parentConfig!.configurable).toEqual({ thread_id: 'thread-b', checkpoint_ns: '', checkpoint_id: id1 });
     expect(tuple!.checkpoint).toEqual({
-      ...batch.checkpoints[1]!.checkpoint,
+      ...(batch.checkpoints[1] as ColdCheckpointRow).checkpoint,
       channel_values: { messages: ['hi', 'there'], config: { nested: { n: 1 }, when: 'now' } },
     });
     expect(tuple!.metadata).toEqual({ source: 'loop', step: 0, parents: {}, user: 'u2' });

@@ -155,8 +155,8 @@ describe('three replicas migrating at the same moment', () => {
     const replicas = await Promise.all([0, 1, 2].map((i) => replica(f, { migrationStepHook: hookFor(i) })));
     replicas.forEach((r, i) => {
       const read = r.hot.readEntries.bind(r.hot);
-      r.hot.readEntries = async (threadId, entries) => {
-        const got = await read(threadId, entries);
+      r.hot.readEntries = async (threadId, cutoff, limit) => {
+        const got = await read(threadId, cutoff, limit);
         justRead.set(i, [...(justRead.get(i) ?? []), ...got]);
         return got;
       };
