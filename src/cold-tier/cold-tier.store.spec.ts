@@ -1,7 +1,9 @@
 import type { MigrationBatch } from '../core/records.js';
 import { StoreCorruptedError, InvalidOptionsError } from '../errors/tiered-checkpoint.errors.js';
 import type { CheckpointSqlRow } from './cold-tier.sql.js';
-import { batchThreads, chunkRows, ColdTierStore, dedupeByKey, packedParams, prepareBatch, toColdCheckpoint } from './cold-tier.store.js';
+import { batchThreads, chunkRows, dedupeByKey, packedParams, prepareBatch } from './cold-batch.js';
+import { toColdCheckpoint } from './cold-row.codec.js';
+import { ColdTierStore } from './cold-tier.store.js';
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 

@@ -1,17 +1,12 @@
 import { createHash } from 'node:crypto';
 import type pg from 'pg';
 import type { PrismaLikeClient } from '../config/tiered-checkpoint.options.js';
-import type {
-  BlobRecord,
-  ColdCheckpoint,
-  ColdCheckpointJsonRow,
-  ListQuery,
-  MigrationBatch,
-  WriteRecord,
-} from '../core/records.js';
-import { InvalidOptionsError, StoreCorruptedError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
+import type { BlobRecord, ColdCheckpoint, ListQuery, MigrationBatch } from '../core/records.js';
+import { InvalidOptionsError, StoreUnavailableError } from '../errors/tiered-checkpoint.errors.js';
+import { base64Params, batchThreads, byteLength, chunkRows, compareStrings, compressBatch, packedParams, prepareBatch, type PreparedBatch } from './cold-batch.js';
+import { decompressValue, type ColdCompression } from './cold-compression.js';
+import { inflate, toColdCheckpoint } from './cold-row.codec.js';
 import { ColdTierMigrator, type MigrationReport } from './cold-tier.migrator.js';
-import { compressValue, decompressValue, type ColdCompression } from './cold-compression.js';
 import {
   coldTierSql,
   COLD_TIER_TABLES,
@@ -73,234 +68,12 @@ export interface MigrationBatchResult {
 
 const DEFAULT_TRANSACTION_TIMEOUT_MS = 120_000;
 const TRANSACTION_MAX_WAIT_MS = 30_000;
-/** Rows per INSERT statement, and an approximate byte budget per statement. */
-const MAX_ROWS_PER_STATEMENT = 2_000;
-const MAX_BYTES_PER_STATEMENT = 32 * 1024 * 1024;
-
-type BatchBlob = MigrationBatch['blobs'][number];
-type BatchWrite = MigrationBatch['writes'][number];
-
-/** Compares strings by UTF-16 code unit; only needs to be a fixed total order (statement row order). */
-function compareStrings(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-function compareKeys(a: Array<string | number>, b: Array<string | number>): number {
-  for (let i = 0; i < a.length; i += 1) {
-    const x = a[i]!;
-    const y = b[i]!;
-    const c = typeof x === 'number' && typeof y === 'number' ? x - y : compareStrings(String(x), String(y));
-    if (c !== 0) return c;
-  }
-  return 0;
-}
-
-/**
- * Keeps one row per key: the first occurrence (`keep: 'first'`, for ON CONFLICT DO NOTHING, where
- * the first write wins) or the last (`'last'`, for DO UPDATE, where the latest wins — and where
- * PostgreSQL rejects a statement that would update the same row twice). Result sorted by key, so
- * every transaction inserts in the same global order (no insert-order deadlocks between batches).
- */
-export function dedupeByKey<T>(rows: T[], key: (row: T) => Array<string | number>, keep: 'first' | 'last'): T[] {
-  const byKey = new Map<string, { key: Array<string | number>; row: T }>();
-  for (const row of rows) {
-    const k = key(row);
-    const id = JSON.stringify(k);
-    if (keep === 'last' || !byKey.has(id)) byKey.set(id, { key: k, row });
-  }
-  return [...byKey.values()].sort((a, b) => compareKeys(a.key, b.key)).map((e) => e.row);
-}
-
-/** Splits rows into statements of at most `maxRows` rows and about `maxBytes` payload bytes (at least one row each). */
-export function chunkRows<T>(rows: T[], sizeOf: (row: T) => number, maxRows = MAX_ROWS_PER_STATEMENT, maxBytes = MAX_BYTES_PER_STATEMENT): T[][] {
-  const chunks: T[][] = [];
-  let current: T[] = [];
-  let bytes = 0;
-  for (const row of rows) {
-    const size = sizeOf(row);
-    if (current.length > 0 && (current.length >= maxRows || bytes + size > maxBytes)) {
-      chunks.push(current);
-      current = [];
-      bytes = 0;
-    }
-    current.push(row);
-    bytes += size;
-  }
-  if (current.length > 0) chunks.push(current);
-  return chunks;
-}
-
-/** The rows of a batch that survive the epoch check, deduplicated and in insert order. */
-export interface PreparedBatch {
-  threads: string[];
-  checkpoints: ColdCheckpointJsonRow[];
-  blobs: BatchBlob[];
-  /** idx >= 0: first write wins. */
-  insertWrites: BatchWrite[];
-  /** idx < 0 (special channels): latest write wins. */
-  upsertWrites: BatchWrite[];
-}
-
-/** Every thread a batch touches, sorted. */
-export function batchThreads(batch: MigrationBatch): string[] {
-  const threads = new Set<string>();
-  for (const row of batch.checkpoints) threads.add(row.threadId);
-  for (const row of batch.blobs) threads.add(row.threadId);
-  for (const row of batch.writes) threads.add(row.threadId);
-  return [...threads].sort(compareStrings);
-}
-
-/** Pure part of writeMigrationBatch: drops rows of `skip` threads, dedupes, sorts, splits writes. */
-export function prepareBatch(batch: MigrationBatch, skip: ReadonlySet<string> = new Set()): PreparedBatch {
-  const keepRow = (row: { threadId: string }) => !skip.has(row.threadId);
-  const checkpoints = dedupeByKey(
-    batch.checkpoints.filter(keepRow),
-    (r) => [r.threadId, r.checkpointNs, r.checkpointId],
-    'last',
-  ).map((r): ColdCheckpointJsonRow =>
-    'checkpointJson' in r
-      ? r
-      : {
-          threadId: r.threadId,
-          checkpointNs: r.checkpointNs,
-          checkpointId: r.checkpointId,
-          parentCheckpointId: r.parentCheckpointId,
-          checkpointJson: JSON.stringify(r.checkpoint),
-          metadataJson: JSON.stringify(r.metadata ?? {}),
-        },
-  );
-  const blobs = dedupeByKey(batch.blobs.filter(keepRow), (r) => [r.threadId, r.checkpointNs, r.channel, r.version], 'first');
-  const writeKey = (r: BatchWrite) => [r.threadId, r.checkpointNs, r.checkpointId, r.taskId, r.idx];
-  const writes = batch.writes.filter(keepRow);
-  return {
-    threads: batchThreads(batch).filter((t) => !skip.has(t)),
-    checkpoints,
-    blobs,
-    insertWrites: dedupeByKey(
-      writes.filter((w) => w.idx >= 0),
-      writeKey,
-      'first',
-    ),
-    upsertWrites: dedupeByKey(
-      writes.filter((w) => w.idx < 0),
-      writeKey,
-      'last',
-    ),
-  };
-}
-
-/** A `*_meta` column as an array (parsed here when the client left `json` as text). */
-function metaList<T>(meta: T[] | string | null, where: string): T[] {
-  const list: unknown = typeof meta === 'string' ? JSON.parse(meta) : (meta ?? []);
-  if (!Array.isArray(list)) throw new StoreCorruptedError(`Cold tier returned no list of values for checkpoint ${where}`);
-  return list as T[];
-}
-
-/** Hands out consecutive slices of a `*_data` column; `end()` checks that every byte was claimed. */
-function slicer(data: Uint8Array | null, where: string) {
-  let offset = 0;
-  const size = data?.byteLength ?? 0;
-  const misaligned = () => new StoreCorruptedError(`Cold tier returned values that do not match their lengths for checkpoint ${where}`);
-  return {
-    next(length: number): Uint8Array {
-      if (!Number.isSafeInteger(length) || length < 0 || offset + length > size) throw misaligned();
-      // A view, not a copy: the row's buffer is only referenced by its values.
-      const bytes = data!.subarray(offset, offset + length);
-      offset += length;
-      return bytes;
-    },
-    end(): void {
-      if (offset !== size) throw misaligned();
-    },
-  };
-}
-
-/** A cold checkpoint with its compressed values and writes inflated. */
-function inflate(cp: ColdCheckpoint): ColdCheckpoint {
-  return { ...cp, blobs: cp.blobs.map(decompressValue), writes: cp.writes.map(decompressValue) };
-}
-
-/** A migration batch with values and writes compressed where that makes them smaller. */
-function compressBatch(batch: MigrationBatch, mode: ColdCompression): MigrationBatch {
-  return { ...batch, blobs: batch.blobs.map((b) => compressValue(b, mode)), writes: batch.writes.map((w) => compressValue(w, mode)) };
-}
-
-/** Converts one row of the checkpoint SELECT into a {@link ColdCheckpoint}. */
-export function toColdCheckpoint(row: CheckpointSqlRow): ColdCheckpoint {
-  const where = `${row.thread_id}/${row.checkpoint_ns}/${row.checkpoint_id}`;
-  if (typeof row.checkpoint !== 'object' || row.checkpoint === null || Array.isArray(row.checkpoint)) {
-    throw new StoreCorruptedError(`Cold tier checkpoint ${where} has no JSON object in column "checkpoint"`);
-  }
-  const blobs: BlobRecord[] = [];
-  const blobBytes = slicer(row.blob_data, where);
-  for (const [channel, version, type, length] of metaList(row.blob_meta, where)) {
-    blobs.push({ channel, version, type, bytes: length === null ? null : blobBytes.next(length) });
-  }
-  blobBytes.end();
-  const writes: WriteRecord[] = [];
-  const writeBytes = slicer(row.write_data, where);
-  for (const [taskId, idx, channel, type, taskPath, length] of metaList(row.write_meta, where)) {
-    if (type === null || type === undefined || length === null || length === undefined) {
-      throw new StoreCorruptedError(`Cold tier pending write ${writes.length} of checkpoint ${where} has no type or no bytes`);
-    }
-    writes.push({ taskId, idx: Number(idx), channel, type, bytes: writeBytes.next(length), taskPath: taskPath ?? '' });
-  }
-  writeBytes.end();
-  return {
-    threadId: row.thread_id,
-    checkpointNs: row.checkpoint_ns,
-    checkpointId: row.checkpoint_id,
-    parentCheckpointId: row.parent_checkpoint_id ?? null,
-    checkpoint: row.checkpoint,
-    metadata: row.metadata ?? {},
-    blobs,
-    writes,
-  };
-}
-
-/** Base64 of bytes for a `text[]` parameter decoded in SQL (see cold-tier.sql.ts); null stays null. */
-function toBase64(bytes: Uint8Array | null | undefined): string | null {
-  if (bytes === null || bytes === undefined) return null;
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
-}
-
-/** The byte column as one base64 `text[]` parameter (Prisma's raw API). */
-function base64Params(values: Array<Uint8Array | null | undefined>): unknown[] {
-  return [values.map(toBase64)];
-}
-
-/**
- * The byte column packed (see cold-tier.sql.ts): 1-based offsets, lengths (-1 = NULL) and one
- * Buffer, which node-postgres sends as a binary parameter.
- */
-export function packedParams(values: Array<Uint8Array | null | undefined>): [number[], number[], Buffer] {
-  const offsets: number[] = [];
-  const lengths: number[] = [];
-  const parts: Uint8Array[] = [];
-  let at = 1;
-  for (const value of values) {
-    offsets.push(at);
-    if (value === null || value === undefined) {
-      lengths.push(-1);
-      continue;
-    }
-    lengths.push(value.byteLength);
-    parts.push(value);
-    at += value.byteLength;
-  }
-  return [offsets, lengths, Buffer.concat(parts, at - 1)];
-}
-
 /** The statements of one migration transaction, whichever client runs them. */
 interface BatchTransaction {
   /** How byte columns travel: packed into one binary parameter (pool), or base64 `text[]` (Prisma). */
   bytes: 'packed' | 'base64';
   query<T>(text: string, values: unknown[]): Promise<T[]>;
   execute(text: string, values: unknown[]): Promise<void>;
-}
-
-function byteLength(bytes: Uint8Array | null | undefined): number {
-  return bytes?.byteLength ?? 0;
 }
 
 /**

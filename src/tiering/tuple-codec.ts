@@ -12,7 +12,7 @@ import {
 } from '@langchain/langgraph-checkpoint';
 import type { BlobRecord, CheckpointKey, ColdCheckpoint, ColdCheckpointJsonRow, WriteRecord } from '../core/records.js';
 import { PayloadTooLargeError, StoreCorruptedError } from '../errors/tiered-checkpoint.errors.js';
-import type { HotCheckpoint, HotCheckpointWrite, HotEntry } from '../hot-tier/hot-tier.store.js';
+import type { HotCheckpoint, HotCheckpointWrite, HotEntry } from '../hot-tier/hot-entry.codec.js';
 
 const decoder = new TextDecoder();
 
