@@ -292,20 +292,13 @@ export class HotTierStore {
   async putCheckpoint(write: HotCheckpointWrite, now: number): Promise<void> {
     const { threadId, checkpointNs: ns, checkpointId: id } = write;
     const k = this.keys;
-    const args: Array<string | Buffer | Uint8Array> = [
-      k.threadBase(threadId),
-      ns,
-      id,
-      String(now),
-      packCheckpointRest(write),
-      String(write.blobs.length),
-    ];
+    const args: Array<string | Buffer> = [k.threadBase(threadId), encodeKeyPart(ns), ns, id, String(now), packCheckpointRest(write), String(write.blobs.length)];
     for (const blob of write.blobs) {
       args.push(blobField(blob.channel, blob.version), this.packValue(blob));
     }
-    args.push(String(write.refs.length), ...write.refs.map((r) => blobField(r.channel, r.version)), versionToken(), this.trackActivity ? '1' : '0', threadId);
-    const keys = [k.namespaces(threadId), k.index(threadId, ns), k.checkpoint(threadId, ns, id), k.blobs(threadId, ns), k.blobRefs(threadId, ns), k.age(threadId), k.copied(threadId), k.versions(threadId)];
-    await this.writeEntry(threadId, now, (globalKeys) => this.scripted.tcPutCheckpoint(keys.length + globalKeys.length, ...keys, ...globalKeys, ...(args as Array<string | Buffer>)));
+    args.push(write.refs.map((r) => blobField(r.channel, r.version)).join('\x01'), versionToken(), this.trackActivity ? '1' : '0', threadId);
+    const routing = k.age(threadId);
+    await this.writeEntry(threadId, now, (globalKeys) => this.scripted.tcPutCheckpoint(1 + globalKeys.length, routing, ...globalKeys, ...args));
   }
 
   /**
@@ -325,13 +318,14 @@ export class HotTierStore {
   /** Stores pending writes of one task against one checkpoint (which may live in either tier). */
   async putWrites(key: CheckpointKey, writes: WriteRecord[], now: number): Promise<void> {
     const k = this.keys;
-    const args: Array<string | Buffer> = [k.threadBase(key.threadId), entryMember(key.checkpointNs, key.checkpointId), String(now), versionToken(), this.trackActivity ? '1' : '0', key.threadId];
+    const { threadId, checkpointNs: ns, checkpointId: id } = key;
+    const args: Array<string | Buffer> = [k.threadBase(threadId), encodeKeyPart(ns), ns, id, String(now), versionToken(), this.trackActivity ? '1' : '0', threadId];
     for (const w of writes) {
       const [type, bytes] = compressHot(w.type, w.bytes, this.compression);
       args.push(writeField(w.taskId, w.idx), pack([w.channel, type, bytes, w.taskPath]), w.idx < 0 ? '1' : '0');
     }
-    const keys = [k.writes(key.threadId, key.checkpointNs, key.checkpointId), k.age(key.threadId), k.copied(key.threadId), k.versions(key.threadId)];
-    await this.writeEntry(key.threadId, now, (globalKeys) => this.scripted.tcPutWrites(keys.length + globalKeys.length, ...keys, ...globalKeys, ...args));
+    const routing = k.age(threadId);
+    await this.writeEntry(threadId, now, (globalKeys) => this.scripted.tcPutWrites(1 + globalKeys.length, routing, ...globalKeys, ...args));
   }
 
   /**

@@ -119,38 +119,38 @@ end
 `;
 
 /**
- * put. KEYS: ns, idx, cp, blobs, brefs, age, copied, ver, [threadsByAge, threadsActive].
- * ARGV: base, ns, checkpointId, now, rest (packed skeleton, skeletonType, metadata, metadataType,
- *       parentId), nBlobs, (field, packedValue) x nBlobs, nRefs, field x nRefs, versionToken,
- *       trackActivity, threadId.
+ * put. KEYS: the thread's age set (it routes the call: every key of the thread shares its slot;
+ * the others are derived from the thread base), [threadsByAge, threadsActive].
+ * ARGV: base, encodedNs, ns, checkpointId, now, rest (packed skeleton, skeletonType, metadata,
+ *       metadataType, parentId), nBlobs, (field, packedValue) x nBlobs, refs (fields joined by
+ *       \\1), versionToken, trackActivity, threadId.
  * Returns the age the global index must know (see touchEntry).
  */
 export const PUT_CHECKPOINT = `${PRELUDE}
-local base, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local base, e, ns, id, now = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5]
 local token, trackActivity, threadId = ARGV[#ARGV - 2], ARGV[#ARGV - 1], ARGV[#ARGV]
+local cpKey, blobKey, brefKey = base .. 'cp:' .. e .. ':' .. id, base .. 'b:' .. e, base .. 'bref:' .. e
 -- Tombstones come only from the thread TTL, which is also what tracks activity.
 if trackActivity == '1' then
   if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
   redis.call('SET', base .. 'last', now)
 end
-local i = 6
+local i = 7
 local nBlobs = tonumber(ARGV[i]); i = i + 1
 local written = {}
 if nBlobs > 0 then
-  redis.call('HSET', KEYS[4], unpack(ARGV, i, i + 2 * nBlobs - 1))
+  redis.call('HSET', blobKey, unpack(ARGV, i, i + 2 * nBlobs - 1))
   for j = i, i + 2 * nBlobs - 1, 2 do written[ARGV[j]] = true end
   i = i + 2 * nBlobs
 end
-local nRefs = tonumber(ARGV[i]); i = i + 1
 -- Count a reference for every value Redis holds; remember the others, which live in PostgreSQL
 -- only (the thread resumed after its history migrated), so reads know where to look. A value
 -- is in Redis exactly when its reference count is (both are removed together), so one HINCRBY
 -- both counts and tells: a count that starts at 1 for a value this put did not write was absent.
 local counted, cold = {}, {}
-for _ = 1, nRefs do
-  local f = ARGV[i]; i = i + 1
-  if redis.call('HINCRBY', KEYS[5], f, 1) == 1 and not written[f] then
-    redis.call('HDEL', KEYS[5], f)
+for _, f in ipairs(split(ARGV[i], '\\1')) do
+  if redis.call('HINCRBY', brefKey, f, 1) == 1 and not written[f] then
+    redis.call('HDEL', brefKey, f)
     cold[#cold + 1] = f
   else
     counted[#counted + 1] = f
@@ -158,22 +158,21 @@ for _ = 1, nRefs do
 end
 -- A checkpoint put again under the same id releases the references of its previous version,
 -- after the new ones were counted so a value both share never drops to zero.
-local old = redis.call('SET', KEYS[3], cpValue(table.concat(counted, '\\1'), table.concat(cold, '\\1'), ARGV[5]), 'GET')
+local old = redis.call('SET', cpKey, cpValue(table.concat(counted, '\\1'), table.concat(cold, '\\1'), ARGV[6]), 'GET')
 if old then
   for _, f in ipairs(split((cpHead(old)), '\\1')) do
-    if redis.call('HINCRBY', KEYS[5], f, -1) <= 0 then
-      redis.call('HDEL', KEYS[5], f)
-      redis.call('HDEL', KEYS[4], f)
+    if redis.call('HINCRBY', brefKey, f, -1) <= 0 then
+      redis.call('HDEL', brefKey, f)
+      redis.call('HDEL', blobKey, f)
     end
   end
 end
-redis.call('ZADD', KEYS[2], 0, id)
-redis.call('SADD', KEYS[1], ns)
+redis.call('ZADD', base .. 'idx:' .. e, 0, id)
+redis.call('SADD', base .. 'ns', ns)
 local score = touchEntry(base, ns .. '\\0' .. id, now, token)
-indexThread(KEYS[9], KEYS[10], threadId, score, now, trackActivity)
+indexThread(KEYS[2], KEYS[3], threadId, score, now, trackActivity)
 return score
 `;
-
 /**
  * Brings channel values that live only in PostgreSQL back into Redis for a hot checkpoint that
  * references them (a thread resumed after its history migrated), so its reads stay hot. The
@@ -204,28 +203,28 @@ return adopted
 `;
 
 /**
- * putWrites. KEYS: writes, age, copied, ver, [threadsByAge, threadsActive].
- * ARGV: base, member, now, versionToken, trackActivity ('1': record the last write, for the
- * thread TTL), threadId, (field, packedValue, special) x n.
+ * putWrites. KEYS: the thread's age set (routing, as for put), [threadsByAge, threadsActive].
+ * ARGV: base, encodedNs, ns, checkpointId, now, versionToken, trackActivity ('1': record the
+ * last write, for the thread TTL), threadId, (field, packedValue, special) x n.
  * Regular writes keep the first value stored under (task, idx); special channels
  * (negative idx) are replaced, as LangGraph's savers do. Returns the age the global index must know (see touchEntry).
  */
 export const PUT_WRITES = `${PRELUDE}
-local base, member, now, token = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local base, e, ns, id, now, token, trackActivity = ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[6], ARGV[7]
+local writesKey = base .. 'w:' .. e .. ':' .. id
 -- Tombstones come only from the thread TTL, which is also what tracks activity.
-if ARGV[5] == '1' then
+if trackActivity == '1' then
   if redis.call('EXISTS', base .. 'expired') == 1 then return redis.error_reply('TC_THREAD_EXPIRED') end
   redis.call('SET', base .. 'last', now)
 end
-for i = 7, #ARGV, 3 do
-  if ARGV[i + 2] == '1' then redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  else redis.call('HSETNX', KEYS[1], ARGV[i], ARGV[i + 1]) end
+for i = 9, #ARGV, 3 do
+  if ARGV[i + 2] == '1' then redis.call('HSET', writesKey, ARGV[i], ARGV[i + 1])
+  else redis.call('HSETNX', writesKey, ARGV[i], ARGV[i + 1]) end
 end
-local score = touchEntry(base, member, now, token)
-indexThread(KEYS[5], KEYS[6], ARGV[6], score, now, ARGV[5])
+local score = touchEntry(base, ns .. '\\0' .. id, now, token)
+indexThread(KEYS[2], KEYS[3], ARGV[8], score, now, trackActivity)
 return score
 `;
-
 /**
  * getTuple. KEYS: idx, blobs, coldmax. ARGV: base, encodedNs, ns, checkpointId ('' = latest).
  * Returns { id, coldMax, checkpointValue ('' when absent), blobValues (aligned with its refs),
