@@ -1,10 +1,12 @@
 import type { RunnableConfig } from '@langchain/core/runnables';
 import { InvalidCheckpointConfigError } from '../errors/tiered-checkpoint.errors.js';
+import { textProblem } from './storable-text.js';
 
 /**
  * Validation of the identifiers a caller passes in `config.configurable`. Ids are matched
  * exactly in both tiers (never as patterns), so `:` `*` `?` `[` and non-ASCII characters are
- * fine; only the two control characters our Redis layout uses as separators are refused.
+ * fine; refused are the two control characters our Redis layout uses as separators and text
+ * that is not valid Unicode (lone surrogates).
  */
 
 const SEPARATORS = /[\u0000\u0001]/;
@@ -37,6 +39,10 @@ function checkId(name: string, value: unknown, op: string, { required, allowEmpt
   if (SEPARATORS.test(value)) {
     throw new InvalidCheckpointConfigError(`${op}: ${name} must not contain the control characters U+0000 or U+0001.`);
   }
+  const problem = textProblem(value);
+  // (U+0000 was refused above.) Two ids that differ only in lone surrogates would otherwise
+  // share keys and rows: neither tier can keep them apart.
+  if (problem) throw new InvalidCheckpointConfigError(`${op}: ${name} ${problem}.`);
   if (value.length > MAX_ID_LENGTH) {
     throw new InvalidCheckpointConfigError(`${op}: ${name} is ${value.length} characters long; the limit is ${MAX_ID_LENGTH}.`);
   }

@@ -6,6 +6,7 @@
 export type TieredCheckpointErrorCode =
   | 'INVALID_OPTIONS'
   | 'INVALID_CHECKPOINT_CONFIG'
+  | 'INVALID_CHECKPOINT'
   | 'INVALID_WRITES'
   | 'PAYLOAD_TOO_LARGE'
   | 'STORE_UNAVAILABLE'
@@ -40,6 +41,13 @@ export class InvalidOptionsError extends TieredCheckpointError {
 export class InvalidCheckpointConfigError extends TieredCheckpointError {
   constructor(message: string) {
     super('INVALID_CHECKPOINT_CONFIG', message);
+  }
+}
+
+/** `put` was given a checkpoint or metadata that PostgreSQL could not store (so it could never migrate). */
+export class InvalidCheckpointError extends TieredCheckpointError {
+  constructor(message: string) {
+    super('INVALID_CHECKPOINT', message);
   }
 }
 

@@ -11,7 +11,8 @@ import {
   WRITES_IDX_MAP,
 } from '@langchain/langgraph-checkpoint';
 import type { BlobRecord, CheckpointKey, ColdCheckpoint, ColdCheckpointJsonRow, WriteRecord } from '../core/records.js';
-import { PayloadTooLargeError, StoreCorruptedError } from '../errors/tiered-checkpoint.errors.js';
+import { InvalidCheckpointError, InvalidWritesError, PayloadTooLargeError, StoreCorruptedError } from '../errors/tiered-checkpoint.errors.js';
+import { jsonProblem, textProblem } from '../core/storable-text.js';
 import type { HotCheckpoint, HotCheckpointWrite, HotEntry } from '../hot-tier/hot-entry.codec.js';
 
 const decoder = new TextDecoder();
@@ -54,6 +55,10 @@ export class TupleCodec {
         }),
       ),
     ]);
+    for (const [what, [type, bytes]] of [['checkpoint', skeletonBytes], ['metadata', metadataBytes]] as const) {
+      const problem = type === 'json' ? jsonProblem(bytes) : undefined;
+      if (problem) throw new InvalidCheckpointError(`put: the ${what} of checkpoint ${checkpoint.id} ${problem}; PostgreSQL cannot store it, so it could never migrate.`);
+    }
     const size = skeletonBytes[1].length + metadataBytes[1].length + blobs.reduce((n, b) => n + (b.bytes?.length ?? 0), 0);
     if (size > this.maxPayloadBytes) throw new PayloadTooLargeError(`checkpoint ${checkpoint.id}`, size, this.maxPayloadBytes);
 
@@ -70,6 +75,10 @@ export class TupleCodec {
   async encodeWrites(writes: PendingWrite[], taskId: string, taskPath: string): Promise<WriteRecord[]> {
     return Promise.all(
       writes.map(async ([channel, value], i) => {
+        for (const [what, text] of [['channel', channel], ['task path', taskPath]] as const) {
+          const problem = textProblem(text);
+          if (problem) throw new InvalidWritesError(`putWrites: the ${what} ${JSON.stringify(text)} of task ${taskId} ${problem}; PostgreSQL cannot store it.`);
+        }
         const [type, bytes] = await this.serde.dumpsTyped(value);
         if (bytes.length > this.maxPayloadBytes) throw new PayloadTooLargeError(`write to channel "${channel}" of task ${taskId}`, bytes.length, this.maxPayloadBytes);
         return { taskId, idx: WRITES_IDX_MAP[channel] ?? i, channel, type, bytes, taskPath };

@@ -3,6 +3,7 @@ import type { RunnableConfig } from '@langchain/core/runnables';
 import { ManualClock } from '../../src/core/clock.js';
 import {
   InvalidCheckpointConfigError,
+  InvalidCheckpointError,
   InvalidOptionsError,
   InvalidWritesError,
   PayloadTooLargeError,
@@ -81,6 +82,30 @@ describe('bad input gets a clear typed error and changes nothing', () => {
     await expect(saver.putWrites(config, [['', 1]], 'task')).rejects.toThrow(InvalidWritesError);
     await expect(saver.putWrites(config, 'nope' as unknown as [], 'task')).rejects.toThrow(InvalidWritesError);
     expect((await saver.getTuple(config))?.pendingWrites).toEqual([]);
+  });
+
+  it('refuses at write time what PostgreSQL could not store, so one checkpoint never blocks migration', async () => {
+    const good = await put('fine-1', { n: 1 });
+    const before = await stores.countKeys(saver.options.keyPrefix);
+    const cfg = { configurable: { thread_id: 'bad', checkpoint_ns: '' } };
+    const cp = checkpoint({ n: 1 });
+    await expect(saver.put(cfg, cp, { ...meta, note: 'a\u0000b' } as typeof meta, cp.channel_versions)).rejects.toThrow(/metadata of checkpoint .* contains U\+0000/);
+    await expect(saver.put(cfg, cp, { ...meta, note: 'x\uDC00' } as typeof meta, cp.channel_versions)).rejects.toThrow(InvalidCheckpointError);
+    const v = saver.getNextVersion(undefined);
+    const nulChannel = { ...emptyCheckpoint(), id: uuid6(-3), channel_values: { 'a\u0000': 1 }, channel_versions: { 'a\u0000': v } };
+    await expect(saver.put(cfg, nulChannel, meta, { 'a\u0000': v })).rejects.toThrow(/the checkpoint of checkpoint .* contains U\+0000/);
+    await expect(saver.putWrites(good, [['ch\u0000x', 1]], 'task')).rejects.toThrow(InvalidWritesError);
+    await expect(saver.putWrites(good, [['ch', 1]], 'task', 'p\u0000')).rejects.toThrow(/task path .* contains U\+0000/);
+    // Lone surrogates in ids: two different JS strings, one UTF-8 form; refused, never merged.
+    await expect(put('user\uD800', { n: 1 })).rejects.toThrow(/thread_id contains a lone UTF-16 surrogate/);
+    await expect(saver.getTuple({ configurable: { thread_id: 'user\uDBFF' } })).rejects.toThrow(InvalidCheckpointConfigError);
+    // The six characters \u0000 and paired surrogates are ordinary text.
+    const odd = await put('fine-2', { note: '\\u0000 😀' });
+    expect(await stores.countKeys(saver.options.keyPrefix)).toBeGreaterThan(before);
+    clock.advance(WINDOW + 1);
+    const report = await saver.migrate();
+    expect(report).toMatchObject({ checkpointsCopied: 2, entriesEvicted: 2 });
+    expect((await saver.getTuple(odd))?.checkpoint.channel_values).toEqual({ note: '\\u0000 😀' });
   });
 
   it('matches ids with : * ? [ and non-ASCII characters exactly, in both tiers', async () => {

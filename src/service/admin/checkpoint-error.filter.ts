@@ -4,6 +4,7 @@ import { TieredCheckpointError, type TieredCheckpointErrorCode } from '../../err
 const STATUS: Record<TieredCheckpointErrorCode, number> = {
   INVALID_OPTIONS: 500,
   INVALID_CHECKPOINT_CONFIG: 400,
+  INVALID_CHECKPOINT: 400,
   INVALID_WRITES: 400,
   PAYLOAD_TOO_LARGE: 413,
   STORE_UNAVAILABLE: 503,
