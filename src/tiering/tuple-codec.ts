@@ -56,7 +56,8 @@ export class TupleCodec {
       ),
     ]);
     for (const [what, [type, bytes]] of [['checkpoint', skeletonBytes], ['metadata', metadataBytes]] as const) {
-      const problem = type === 'json' ? jsonProblem(bytes) : undefined;
+      // PostgreSQL keeps both as JSONB (as PostgresSaver does): other serde types could never migrate.
+      const problem = type === 'json' ? jsonProblem(bytes) : `was serialized by the serde as "${type}", not "json"`;
       if (problem) throw new InvalidCheckpointError(`put: the ${what} of checkpoint ${checkpoint.id} ${problem}; PostgreSQL cannot store it, so it could never migrate.`);
     }
     const size = skeletonBytes[1].length + metadataBytes[1].length + blobs.reduce((n, b) => n + (b.bytes?.length ?? 0), 0);

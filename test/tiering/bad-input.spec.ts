@@ -108,6 +108,14 @@ describe('bad input gets a clear typed error and changes nothing', () => {
     expect((await saver.getTuple(odd))?.checkpoint.channel_values).toEqual({ note: '\\u0000 😀' });
   });
 
+  it('refuses a serde that does not write checkpoints and metadata as JSON (PostgreSQL keeps them as JSONB)', async () => {
+    const serde = { dumpsTyped: async (v: unknown) => ['bin', new TextEncoder().encode(JSON.stringify(v))] as [string, Uint8Array], loadsTyped: async (_t: string, d: Uint8Array | string) => JSON.parse(typeof d === 'string' ? d : new TextDecoder().decode(d)) };
+    const custom = stores.saver({ clock, serde });
+    const cp = checkpoint({ n: 1 });
+    await expect(custom.put({ configurable: { thread_id: 'serde', checkpoint_ns: '' } }, cp, meta, cp.channel_versions)).rejects.toThrow(/the checkpoint of checkpoint .* was serialized by the serde as "bin", not "json"/);
+    expect(await custom.getTuple({ configurable: { thread_id: 'serde' } })).toBeUndefined();
+  });
+
   it('matches ids with : * ? [ and non-ASCII characters exactly, in both tiers', async () => {
     const ids = ['a*', 'ab', 'a?', 'a[b]', 'a:b', 'a', 'thread-ü', 'thread-u', '线程:1'];
     for (const [i, id] of ids.entries()) await put(id, { i }, id.includes(':') ? 'ns:*' : '');
