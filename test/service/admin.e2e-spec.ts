@@ -40,6 +40,32 @@ describe('admin API', () => {
     await app.close();
   });
 
+  it('estimates cost on a service that serves no writes itself: rate from what Redis holds, else the scenario', async () => {
+    const ownEnv = { ...env, REDIS_KEY_PREFIX: `${keyPrefix}w`, ADMIN_TOKEN: TOKEN };
+    cleanup.prefixes.push(ownEnv.REDIS_KEY_PREFIX);
+    const { app, base } = await boot(ownEnv);
+    const auth = { authorization: `Bearer ${TOKEN}` };
+    type Cost = { rateSource: string; live: { rates: { averageCheckpointsPerSec: number } }; monthlyUsd: { tiered: number } };
+    const empty = await fetch(`${base}/admin/cost?scenario=low-rate`, { headers: auth });
+    expect(empty.status).toBe(200);
+    const first = (await empty.json()) as Cost;
+    expect(first.rateSource).toMatch(/^scenario low-rate/);
+    expect(first.monthlyUsd.tiered).toBeGreaterThan(0);
+    // Another process writes (the service only migrates): 6 checkpoints in a 24 h window.
+    const writer = TieredCheckpointSaver.fromConfig({ redisUrl: REDIS_URL, databaseUrl: DATABASE_URL, keyPrefix: ownEnv.REDIS_KEY_PREFIX, schema });
+    await writer.setup();
+    for (let i = 0; i < 6; i += 1) {
+      const v = writer.getNextVersion(undefined);
+      await writer.put({ configurable: { thread_id: `w${i}`, checkpoint_ns: '' } }, { ...emptyCheckpoint(), id: uuid6(-3), channel_values: { i }, channel_versions: { i: v } }, { source: 'loop', step: i, parents: {} }, { i: v });
+    }
+    const second = (await (await fetch(`${base}/admin/cost?scenario=low-rate`, { headers: auth })).json()) as Cost;
+    expect(second.rateSource).toMatch(/checkpoints in Redis over the 24 h hot window/);
+    expect(second.live.rates.averageCheckpointsPerSec).toBeCloseTo(6 / 86_400, 10);
+    for (let i = 0; i < 6; i += 1) await writer.deleteThread(`w${i}`);
+    await writer.close();
+    await app.close();
+  });
+
   it('inspects where a thread lives, runs migrations and deletes threads, behind the token', async () => {
     const { app, base } = await boot({ ...env, ADMIN_TOKEN: TOKEN });
     const auth = { authorization: `Bearer ${TOKEN}` };
