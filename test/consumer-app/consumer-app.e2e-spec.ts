@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import pg from 'pg';
 import { createPrismaClient } from '../../src/cold-tier/prisma-client.factory.js';
 import { HotTierStore, MigrationService } from '../../src/index.js';
-import { DATABASE_URL, REDIS_URL, uniqueName } from '../support/test-stores.js';
+import { DATABASE_URL, REDIS_URL, dropRedisPrefixes, uniqueName } from '../support/test-stores.js';
 import { ChatService, ConsumerAppModule, type ConsumerAppOptions } from './consumer-app.js';
 
 /** Handles (sockets, timers) that keep the event loop alive, by kind. */
@@ -21,7 +21,9 @@ async function post(base: string, path: string, body: unknown) {
 
 describe('a consumer Nest app using the module', () => {
   const schema = uniqueName('t_consumer').toLowerCase();
+  const prefixes = [uniqueName('tccons'), uniqueName('tccons')];
   afterAll(async () => {
+    await dropRedisPrefixes(...prefixes);
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -59,7 +61,7 @@ describe('a consumer Nest app using the module', () => {
 
   it('runs a graph over HTTP with URLs from ConfigService and shuts down leaving no handles', async () => {
     const before = activeHandles();
-    await runApp({}, uniqueName('tccons'));
+    await runApp({}, prefixes[0]);
     // Let closed sockets finish closing, then compare: no socket or timer outlives the app.
     await new Promise((r) => setTimeout(r, 100));
     const after = activeHandles();
@@ -69,7 +71,7 @@ describe('a consumer Nest app using the module', () => {
   it('runs with clients the app passes in, and leaves them open for the app', async () => {
     const redis = new Redis(REDIS_URL);
     const prisma = createPrismaClient({ databaseUrl: DATABASE_URL, schema });
-    await runApp({ clients: { redis, prisma } }, uniqueName('tccons'));
+    await runApp({ clients: { redis, prisma } }, prefixes[1]);
     expect(await redis.ping()).toBe('PONG');
     expect(await prisma.$queryRawUnsafe<Array<{ one: number }>>('SELECT 1 AS one')).toEqual([{ one: 1 }]);
     await redis.quit();

@@ -6,6 +6,7 @@ import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { PostgresHealthIndicator, type PostgresHealthTarget } from '../../src/health/postgres.health.js';
 import { RedisHealthIndicator, type RedisHealthTarget } from '../../src/health/redis.health.js';
 import { RedisServer, freePort } from '../support/servers.js';
+import { dropRedisPrefixes } from '../support/test-stores.js';
 
 /**
  * The indicators against real servers: the CI Redis (no persistence), Redis servers of our own
@@ -43,6 +44,7 @@ describe('RedisHealthIndicator', () => {
   afterAll(async () => {
     await Promise.all(stores.map((s) => s.close()));
     await Promise.all(servers.map((s) => s.stop()));
+    await dropRedisPrefixes(`tc-health-${process.pid}`);
   });
 
   it('is up with latency and configuration, and warns when persistence is off', async () => {

@@ -7,7 +7,7 @@ import pg from 'pg';
 import { ColdTierStore, HotTierStore, InjectCheckpointer, MigrationService, TieredCheckpointModule } from '../../src/tiered-checkpoint.module.js';
 import { MIGRATION_JOB_NAME } from '../../src/tiering/migration.job.js';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
-import { DATABASE_URL, REDIS_URL, uniqueName } from '../support/test-stores.js';
+import { DATABASE_URL, REDIS_URL, dropRedisPrefixes, uniqueName } from '../support/test-stores.js';
 
 @Injectable()
 class AgentService {
@@ -19,6 +19,7 @@ describe('TieredCheckpointModule', () => {
   const keyPrefix = uniqueName('tcnest');
 
   afterAll(async () => {
+    await dropRedisPrefixes(keyPrefix);
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);

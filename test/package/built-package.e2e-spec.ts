@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync, writeFileSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { DATABASE_URL, REDIS_URL, uniqueName } from '../support/test-stores.js';
+import { DATABASE_URL, REDIS_URL, dropRedisPrefixes, uniqueName } from '../support/test-stores.js';
 
 /**
  * The package as a user gets it: `npm run build`, `npm pack`, installed into an empty project
@@ -13,9 +13,11 @@ describe('the built package in a clean project', () => {
   const root = process.cwd();
   const project = mkdtempSync(join(tmpdir(), 'tc-consumer-'));
   const schema = uniqueName('t_pkg').toLowerCase();
+  const keyPrefix = uniqueName('tcpkg');
 
   afterAll(async () => {
     rmSync(project, { recursive: true, force: true });
+    await dropRedisPrefixes(keyPrefix);
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -38,7 +40,7 @@ import { NestFactory } from '@nestjs/core';
 import { Module } from '@nestjs/common';
 import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
 
-const options = { redisUrl: ${JSON.stringify(REDIS_URL)}, databaseUrl: ${JSON.stringify(DATABASE_URL)}, schema: ${JSON.stringify(schema)}, keyPrefix: ${JSON.stringify(uniqueName('tcpkg'))} };
+const options = { redisUrl: ${JSON.stringify(REDIS_URL)}, databaseUrl: ${JSON.stringify(DATABASE_URL)}, schema: ${JSON.stringify(schema)}, keyPrefix: ${JSON.stringify(keyPrefix)} };
 const saver = lib.TieredCheckpointSaver.fromConfig(options);
 await saver.setup();
 const cp = { ...emptyCheckpoint(), id: uuid6(-3), channel_values: { n: 1 }, channel_versions: { n: saver.getNextVersion(undefined) } };

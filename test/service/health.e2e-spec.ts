@@ -10,6 +10,7 @@ import { HealthModule, POSTGRES_HEALTH_TARGET, REDIS_HEALTH_TARGET } from '../..
 import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { AppModule } from '../../src/service/app.module.js';
 import { HealthController } from '../../src/service/health.controller.js';
+import { dropRedisPrefixes } from '../support/test-stores.js';
 
 /**
  * The service's probes over HTTP (Node's fetch against `app.listen(0)`), with real Redis and
@@ -62,6 +63,7 @@ describe('service health probes, both stores up (AppModule)', () => {
 
   afterAll(async () => {
     await app?.close();
+    await dropRedisPrefixes(KEY_PREFIX);
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`drop schema if exists "${SCHEMA}" cascade`);
@@ -112,6 +114,7 @@ describe('service health probes, one store down', () => {
 
   afterAll(async () => {
     for (const resource of opened.reverse()) await resource.close().catch(() => undefined);
+    await dropRedisPrefixes(KEY_PREFIX);
   });
 
   it('is 503 naming PostgreSQL when nothing listens on its port, while liveness stays 200', async () => {

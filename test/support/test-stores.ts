@@ -81,6 +81,20 @@ export class TestStores {
   }
 }
 
+/** Deletes every key under the given prefixes (what a suite that built its own savers leaves, marker included). */
+export async function dropRedisPrefixes(...prefixes: string[]): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    for (const prefix of prefixes) {
+      for await (const batch of redis.scanStream({ match: `${prefix}:*`, count: 1000 })) {
+        if ((batch as string[]).length > 0) await redis.del(...(batch as string[]));
+      }
+    }
+  } finally {
+    await redis.quit();
+  }
+}
+
 /** Counts calls to every query method of the cold store: a read answered by Redis makes none. */
 export function countColdCalls(cold: ColdTierStore): { total(): number; reset(): void; restore(): void } {
   const methods = ['getTuple', 'getBlobs', 'list', 'latestCheckpointId', 'readThreadEpochs', 'writeMigrationBatch', 'deleteThread', 'stats'] as const;

@@ -3,7 +3,7 @@ import { BaseCheckpointSaver, emptyCheckpoint, uuid6, type Checkpoint } from '@l
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
-import { DATABASE_URL, REDIS_URL, TestStores, uniqueName } from '../support/test-stores.js';
+import { DATABASE_URL, REDIS_URL, TestStores, dropRedisPrefixes, uniqueName } from '../support/test-stores.js';
 
 /** Two sibling forks of one checkpoint that both write `topic`; returns what each reads back. */
 async function forkAndRead(saver: BaseCheckpointSaver): Promise<[unknown, unknown]> {
@@ -62,7 +62,8 @@ describe('usable without Nest', () => {
   it('fromConfig builds, sets up and closes its own clients, but never one it was given', async () => {
     const schema = uniqueName('t_plain').toLowerCase();
     const own = new Redis(REDIS_URL);
-    const saver = TieredCheckpointSaver.fromConfig({ redis: own, databaseUrl: DATABASE_URL, schema, keyPrefix: uniqueName('tcplain') });
+    const keyPrefix = uniqueName('tcplain');
+    const saver = TieredCheckpointSaver.fromConfig({ redis: own, databaseUrl: DATABASE_URL, schema, keyPrefix });
     await saver.setup();
     const cp = { ...emptyCheckpoint(), id: uuid6(-3) };
     const config = await saver.put({ configurable: { thread_id: 'plain' } }, cp, { source: 'input', step: -1, parents: {} }, {});
@@ -73,6 +74,7 @@ describe('usable without Nest', () => {
     await saver.close();
     expect(await own.ping()).toBe('PONG');
     await own.quit();
+    await dropRedisPrefixes(keyPrefix);
     const client = new pg.Client({ connectionString: DATABASE_URL });
     await client.connect();
     await client.query(`DROP SCHEMA "${schema}" CASCADE`);
