@@ -394,8 +394,10 @@ for _, key in ipairs({ KEYS[2], KEYS[3] }) do
 end
 redis.call('DEL', KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], base .. 'last')
 -- An expired thread keeps a tombstone for a while: a late write is refused instead of
--- starting the thread again from nothing.
-if tombstoneMs ~= '' then redis.call('SET', base .. 'expired', '1', 'PX', tombstoneMs) end
+-- starting the thread again from nothing. An explicit deleteThread lifts one: the caller
+-- chose to end the thread, and may start it again (as with MemorySaver).
+if tombstoneMs ~= '' then redis.call('SET', base .. 'expired', '1', 'PX', tombstoneMs)
+elseif idleBefore == '' then redis.call('DEL', base .. 'expired') end
 return deleted
 `;
 

@@ -129,6 +129,9 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
    * run). What is kept stays fully readable, including the delta-channel history it needs.
    */
   async prune(threadIds: string[], options: { keepLast: number } | { finalOnly: true }): Promise<PruneReport> {
+    if (typeof options !== 'object' || options === null || !('finalOnly' in options || 'keepLast' in options)) {
+      throw new InvalidOptionsError([`prune: options must be { keepLast: N } or { finalOnly: true }, got ${JSON.stringify(options) ?? String(options)}`]);
+    }
     const policy: RetentionPolicy = 'finalOnly' in options ? { mode: 'finalOnly' } : { mode: 'keepLast', keepLast: options.keepLast };
     if (policy.mode === 'keepLast' && (!Number.isSafeInteger(policy.keepLast) || policy.keepLast < 1)) {
       throw new InvalidOptionsError([`prune: keepLast must be an integer >= 1, got ${String(policy.keepLast)}`]);
@@ -248,7 +251,7 @@ export class TieredCheckpointSaver extends BaseCheckpointSaver {
   async *list(config: RunnableConfig, options?: CheckpointListOptions): AsyncGenerator<CheckpointTuple> {
     const { threadId, checkpointNs, checkpointId } = readListAddress(config, 'list');
     const { limit, filter } = options ?? {};
-    const before = options?.before?.configurable?.checkpoint_id as string | undefined;
+    const before = options?.before ? readListAddress(options.before, 'list (options.before)').checkpointId : undefined;
     if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
       throw new InvalidCheckpointConfigError(`list: limit must be a non-negative integer, got ${typeof limit === 'string' ? `the string "${limit}"` : String(limit)}.`);
     }

@@ -167,6 +167,10 @@ describe('cost lever: thread TTL', () => {
     expect(left).toEqual([`${saver.options.keyPrefix}:{${saver.options.keyPrefix}:idle}:expired`]);
     // A thread that was written again after the sweep chose it is not deleted.
     expect((await saver.migrate()).threadsExpired).toBe(0);
+    // An explicit deleteThread lifts the tombstone: the caller may start the thread again.
+    await saver.deleteThread('idle');
+    await thread(saver, 'idle', 1);
+    expect((await all(saver, { configurable: { thread_id: 'idle' } })).length).toBe(1);
   });
 });
 

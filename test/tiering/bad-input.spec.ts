@@ -108,6 +108,19 @@ describe('bad input gets a clear typed error and changes nothing', () => {
     expect((await saver.getTuple(odd))?.checkpoint.channel_values).toEqual({ note: '\\u0000 😀' });
   });
 
+  it('names bad prune options and a list cursor of the wrong type', async () => {
+    await expect(saver.prune(['t'], undefined as unknown as { keepLast: number })).rejects.toThrow(/prune: options must be \{ keepLast: N \} or \{ finalOnly: true \}/);
+    await expect(saver.prune(['t'], {} as { keepLast: number })).rejects.toThrow(InvalidOptionsError);
+    const first = await put('cursor', { n: 1 });
+    const listed = async (before: unknown) => {
+      const out: CheckpointTuple[] = [];
+      for await (const t of saver.list({ configurable: { thread_id: 'cursor' } }, { before: { configurable: { checkpoint_id: before } } })) out.push(t);
+      return out;
+    };
+    await expect(listed(5)).rejects.toThrow(/list \(options.before\): config.configurable.checkpoint_id must be a string, got number/);
+    expect(await listed(first.configurable?.checkpoint_id)).toEqual([]);
+  });
+
   it('refuses a serde that does not write checkpoints and metadata as JSON (PostgreSQL keeps them as JSONB)', async () => {
     const serde = { dumpsTyped: async (v: unknown) => ['bin', new TextEncoder().encode(JSON.stringify(v))] as [string, Uint8Array], loadsTyped: async (_t: string, d: Uint8Array | string) => JSON.parse(typeof d === 'string' ? d : new TextDecoder().decode(d)) };
     const custom = stores.saver({ clock, serde });
