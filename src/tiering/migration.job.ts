@@ -85,6 +85,12 @@ export class MigrationService implements OnApplicationBootstrap, BeforeApplicati
               (report.backlogRemaining ? '; backlog remains for the next run' : ''),
           );
         }
+        if (report.threadsFailed > 0) {
+          this.logger.warn(
+            `migration: PostgreSQL refused the rows of ${report.threadsFailed} thread(s); they stay in Redis (readable) and are retried next run: ` +
+              report.failedThreads.map((f) => `${JSON.stringify(f.threadId)} (${f.reason})`).join('; '),
+          );
+        }
         return report;
       })
       .catch((error: unknown) => {

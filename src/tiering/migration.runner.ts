@@ -33,7 +33,17 @@ export interface MigrationReport {
   checkpointsPruned: number;
   /** Threads deleted from both tiers because they were idle longer than `threadTtlMs`. */
   threadsExpired: number;
+  /**
+   * Threads whose rows PostgreSQL refused (a data error, not an outage): left in Redis, still
+   * readable, retried by the next run; the other threads of their batch migrated. At most
+   * {@link MAX_FAILED_THREADS_LISTED} are listed; `threadsFailed` counts them all.
+   */
+  threadsFailed: number;
+  failedThreads: Array<{ threadId: string; reason: string }>;
 }
+
+/** How many failed threads a report names. */
+export const MAX_FAILED_THREADS_LISTED = 20;
 
 const encoder = new TextEncoder();
 
@@ -56,6 +66,8 @@ export function emptyMigrationReport(asOf: number, startedAt = Date.now()): Migr
     leaseLost: false,
     checkpointsPruned: 0,
     threadsExpired: 0,
+    threadsFailed: 0,
+    failedThreads: [],
   };
 }
 
@@ -117,19 +129,24 @@ export class MigrationRunner {
   private async copyDue(cutoff: number, evict: boolean, token: string, report: MigrationReport, copiedThreads: Set<string>): Promise<void> {
     const { migrationBatchSize: batchSize, migrationMaxBatchesPerRun: maxBatches, migrationLeaseMs: leaseMs } = this.options;
     const hook = this.options.migrationStepHook;
-    let pending = await this.readBatch(cutoff, batchSize, undefined, report.batches + 1);
+    // Threads PostgreSQL refused in this run: not read again until the next run.
+    const refused = new Set<string>();
+    let pending = await this.readBatch(cutoff, batchSize, undefined, report.batches + 1, refused);
     while (pending) {
       const current = pending;
       const batchNo = report.batches + 1;
       const readAhead = batchNo < maxBatches;
-      const [{ skippedThreads }, next] = await settleBoth(
-        this.cold.writeMigrationBatch(current.batch, current.epochs, {
-          beforeCommit: hook ? async () => hook('in-transaction', batchNo) : undefined,
-        }),
-        readAhead ? this.readBatch(cutoff, batchSize, current, batchNo + 1) : Promise.resolve(undefined),
+      const [{ skippedThreads, failedThreads }, next] = await settleBoth(
+        this.writeBatch(current, batchNo),
+        readAhead ? this.readBatch(cutoff, batchSize, current, batchNo + 1, refused) : Promise.resolve(undefined),
       );
       await hook?.('after-commit', batchNo);
       report.threadsSkippedDeleted += skippedThreads.length;
+      for (const failed of failedThreads) {
+        refused.add(failed.threadId);
+        report.threadsFailed += 1;
+        if (report.failedThreads.length < MAX_FAILED_THREADS_LISTED) report.failedThreads.push(failed);
+      }
       // A migrator that stalled past its lease leaves the clean-up to the replica that holds it
       // now (version tokens would make a late clean-up safe anyway; this just avoids racing it).
       if (!(await this.hot.renewLease(token, leaseMs))) {
@@ -137,7 +154,8 @@ export class MigrationRunner {
         return;
       }
 
-      const skipped = new Set(skippedThreads);
+      // Deleted and refused threads are only re-indexed: their entries stay queued in Redis.
+      const skipped = new Set([...skippedThreads, ...failedThreads.map((f) => f.threadId)]);
       const byThread = groupByThread(current.entries);
       // Every thread the batch scanned is finished, even with no entries: that re-indexes a
       // thread whose index score was stale (or cleans entries that hold no data), so the loop
@@ -156,9 +174,11 @@ export class MigrationRunner {
         report.entriesChanged += changed;
       }
       report.batches += 1;
-      report.checkpointsCopied += current.batch.checkpoints.length;
-      report.writesCopied += current.batch.writes.length;
-      report.blobsCopied += current.batch.blobs.length;
+      const refusedNow = new Set(failedThreads.map((f) => f.threadId));
+      const copied = <T extends { threadId: string }>(rows: T[]) => (refusedNow.size === 0 ? rows.length : rows.filter((r) => !refusedNow.has(r.threadId)).length);
+      report.checkpointsCopied += copied(current.batch.checkpoints);
+      report.writesCopied += copied(current.batch.writes);
+      report.blobsCopied += copied(current.batch.blobs);
       report.bytesCopied += current.bytes;
       if (!(await this.hot.renewLease(token, leaseMs))) {
         report.leaseLost = true;
@@ -171,8 +191,39 @@ export class MigrationRunner {
       }
       // Nothing but the finished batch's threads was due when reading ahead: look again, for
       // entries of those threads that changed while being copied (still queued) or were left over.
-      pending = next ?? (await this.readBatch(cutoff, batchSize, undefined, report.batches + 1));
+      pending = next ?? (await this.readBatch(cutoff, batchSize, undefined, report.batches + 1, refused));
     }
+  }
+
+  /**
+   * Writes a batch in one transaction. If PostgreSQL refuses its data (SQLSTATE class 22/23:
+   * a value it cannot store, not an outage), the batch is written again thread by thread, so
+   * one bad thread does not stop every thread queued behind it; the threads refused alone are
+   * returned and stay in Redis. Outages and other errors fail the run as before (retried).
+   */
+  private async writeBatch(current: ReadBatch, batchNo: number): Promise<{ skippedThreads: string[]; failedThreads: Array<{ threadId: string; reason: string }> }> {
+    const hook = this.options.migrationStepHook;
+    const write = (batch: MigrationBatch) =>
+      this.cold.writeMigrationBatch(batch, current.epochs, { beforeCommit: hook ? async () => hook('in-transaction', batchNo) : undefined });
+    try {
+      return { ...(await write(current.batch)), failedThreads: [] };
+    } catch (error) {
+      if (!isDataError(error)) throw error;
+    }
+    const skippedThreads: string[] = [];
+    const failedThreads: Array<{ threadId: string; reason: string }> = [];
+    for (const threadId of current.scanned) {
+      const own = <T extends { threadId: string }>(rows: T[]) => rows.filter((r) => r.threadId === threadId);
+      const batch = { checkpoints: own(current.batch.checkpoints), blobs: own(current.batch.blobs), writes: own(current.batch.writes) };
+      if (batch.checkpoints.length + batch.blobs.length + batch.writes.length === 0) continue;
+      try {
+        skippedThreads.push(...(await write(batch)).skippedThreads);
+      } catch (error) {
+        if (!isDataError(error)) throw error;
+        failedThreads.push({ threadId, reason: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    return { skippedThreads, failedThreads };
   }
 
   /**
@@ -182,9 +233,9 @@ export class MigrationRunner {
    * Epochs are read before the entries: a delete that lands after the epoch read is caught by
    * the transaction.
    */
-  private async readBatch(cutoff: number, batchSize: number, inFlight: ReadBatch | undefined, batchNo: number): Promise<ReadBatch | undefined> {
+  private async readBatch(cutoff: number, batchSize: number, inFlight: ReadBatch | undefined, batchNo: number, refused: ReadonlySet<string>): Promise<ReadBatch | undefined> {
     const split = inFlight?.split;
-    const exclude = new Set(inFlight?.scanned.filter((t) => t !== split?.threadId));
+    const exclude = new Set([...(inFlight?.scanned.filter((t) => t !== split?.threadId) ?? []), ...refused]);
     const due = await this.hot.threadsDue('age', cutoff, batchSize + exclude.size);
     // The oldest threads are chosen by age; among them, batches go in thread-id order, so a
     // backlog lands in PostgreSQL in primary-key order and the B-tree pages fill up instead of
@@ -277,6 +328,13 @@ export class MigrationRunner {
     }
     report.backlogRemaining = true;
   }
+}
+
+/** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity), not the connection. */
+function isDataError(error: unknown): boolean {
+  // node-postgres puts the SQLSTATE on the error; Prisma's raw API nests it.
+  const e = error as { code?: unknown; meta?: { code?: unknown }; cause?: { code?: unknown; originalCode?: unknown } } | null;
+  return [e?.code, e?.meta?.code, e?.cause?.code, e?.cause?.originalCode].some((code) => typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code));
 }
 
 function groupByThread<T extends { threadId: string }>(items: T[]): Map<string, T[]> {

@@ -80,6 +80,7 @@ export class PrometheusCheckpointMetrics implements CheckpointMetrics {
   private readonly migratedItems: Counter<'kind'>;
   private readonly migratedBytes: Counter;
   private readonly evictedEntries: Counter;
+  private readonly failedThreads: Counter;
   private readonly collectFailures: Counter;
   private readonly lag: Gauge;
   private readonly backlogThreads: Gauge;
@@ -114,6 +115,11 @@ export class PrometheusCheckpointMetrics implements CheckpointMetrics {
       name: 'tiered_checkpoint_write_failures_total',
       help: 'put and putWrites calls that failed.',
       labelNames: ['operation'],
+      registers,
+    });
+    this.failedThreads = new Counter({
+      name: 'tiered_checkpoint_migration_threads_failed_total',
+      help: 'Threads whose rows PostgreSQL refused during a migration run (left in Redis, retried next run); any increase needs a look.',
       registers,
     });
     this.migrationRuns = new Counter({
@@ -218,6 +224,7 @@ export class PrometheusCheckpointMetrics implements CheckpointMetrics {
     this.migratedItems.inc({ kind: 'blobs' }, report.blobsCopied);
     this.migratedBytes.inc(report.bytesCopied);
     this.evictedEntries.inc(report.entriesEvicted);
+    this.failedThreads.inc(report.threadsFailed);
   }
 
   migrationFailed(_error: unknown): void {
