@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { ConsoleLogger, Logger } from '@nestjs/common';
+import { ConsoleLogger, LOG_LEVELS, Logger } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import {
   CHECKPOINTER_CONFIG,
@@ -17,8 +17,18 @@ import { AppModule } from './app.module.js';
  * (see `.env.example`), validated once; an invalid environment ends the process with exit
  * code 1 and every problem listed.
  */
+/**
+ * The logger until the validated settings are known: the format and level read raw from the
+ * environment (a `.env` file is only read during boot), so even a boot that fails on its
+ * configuration prints JSON lines unless LOG_FORMAT=text.
+ */
+const json = process.env.LOG_FORMAT?.trim().toLowerCase() !== 'text';
+const rawLevel = LOG_LEVELS.find((l) => l === process.env.LOG_LEVEL?.trim().toLowerCase());
+const bootLogger = new ConsoleLogger({ json, logLevels: enabledLogLevels(rawLevel ?? 'log') });
+
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule.forRoot(), {
+    logger: bootLogger,
     // Logs are held until LOG_LEVEL is known, then printed at that level.
     bufferLogs: true,
     // A bad environment must end with its list of problems, not with a core dump.
@@ -42,8 +52,14 @@ async function bootstrap(): Promise<void> {
 }
 
 bootstrap().catch((error: unknown) => {
-  // Configuration problems are printed as their plain list, the last thing an operator sees.
-  console.error(error instanceof InvalidOptionsError ? error.message : error);
+  // Configuration problems are printed as their list, the last thing an operator sees (one JSON
+  // line for the log shipper, or plain text with LOG_FORMAT=text).
+  if (json) {
+    const problems = error instanceof InvalidOptionsError ? error.problems : undefined;
+    console.error(JSON.stringify({ level: 'fatal', context: 'TieredCheckpointer', message: `boot failed: ${error instanceof Error ? error.message : String(error)}`, ...(problems ? { problems } : {}) }));
+  } else {
+    console.error(error instanceof InvalidOptionsError ? error.message : error);
+  }
   // A failed boot must end the process (an orchestrator restarts it), even when a store that
   // did connect still holds a socket open. stderr is synchronous on Linux, so nothing is lost.
   process.exit(1);
