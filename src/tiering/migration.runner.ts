@@ -332,9 +332,14 @@ export class MigrationRunner {
 
 /** PostgreSQL refused the data itself (SQLSTATE class 22 data exception, 23 integrity), not the connection. */
 function isDataError(error: unknown): boolean {
-  // node-postgres puts the SQLSTATE on the error; Prisma's raw API nests it.
-  const e = error as { code?: unknown; meta?: { code?: unknown }; cause?: { code?: unknown; originalCode?: unknown } } | null;
-  return [e?.code, e?.meta?.code, e?.cause?.code, e?.cause?.originalCode].some((code) => typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code));
+  // node-postgres puts the SQLSTATE on the error; Prisma's raw API (P2010) nests the driver
+  // adapter's error in `meta`.
+  type Coded = { code?: unknown; originalCode?: unknown };
+  const e = error as (Coded & { meta?: Coded & { driverAdapterError?: { cause?: Coded } }; cause?: Coded }) | null;
+  const adapter = e?.meta?.driverAdapterError?.cause;
+  return [e?.code, e?.meta?.code, e?.cause?.code, e?.cause?.originalCode, adapter?.code, adapter?.originalCode].some(
+    (code) => typeof code === 'string' && /^2[23][0-9A-Z]{3}$/.test(code),
+  );
 }
 
 function groupByThread<T extends { threadId: string }>(items: T[]): Map<string, T[]> {
