@@ -26,7 +26,9 @@ export const DEFAULT_CONNECTION_TIMEOUT_MS = 10_000;
  * must `$disconnect()` it. No connection is opened until the first query.
  */
 export function createPrismaClient(options: PrismaClientFactoryOptions): PrismaClient {
-  return createPrismaClientWithPool(options).prisma;
+  // `$disconnect()` then ends the pool too: nothing else holds it, and idle connections would
+  // otherwise keep the process alive for the pool's idle timeout.
+  return createPrismaClientWithPool(options, { disposePool: true }).prisma;
 }
 
 /**
@@ -35,7 +37,7 @@ export function createPrismaClient(options: PrismaClientFactoryOptions): PrismaC
  * connections (Prisma's raw API re-plans every query). The caller ends the pool after
  * disconnecting the client.
  */
-export function createPrismaClientWithPool(options: PrismaClientFactoryOptions): { prisma: PrismaClient; pool: pg.Pool } {
+export function createPrismaClientWithPool(options: PrismaClientFactoryOptions, { disposePool = false }: { disposePool?: boolean } = {}): { prisma: PrismaClient; pool: pg.Pool } {
   const pool = new pg.Pool({
     connectionString: options.databaseUrl,
     max: options.poolMax ?? 10,
@@ -44,7 +46,7 @@ export function createPrismaClientWithPool(options: PrismaClientFactoryOptions):
   // Errors of idle connections surface through the next query; without a listener node-postgres
   // would crash the process on a server restart.
   pool.on('error', () => undefined);
-  const adapter = new PrismaPg(pool, { schema: options.schema });
+  const adapter = new PrismaPg(pool, { schema: options.schema, disposeExternalPool: disposePool });
   return { prisma: new PrismaClient({ adapter }), pool };
 }
 
