@@ -13,6 +13,7 @@
  * |---|---|---|
  * | `baseline` | no lever, batch = the profile's, copy after half the window | the reference every ratio divides by; Redis bytes per checkpoint before the copy, copied-but-hot, after eviction |
  * | `gzip` | `coldCompression: 'gzip'` | cold bytes and WAL per checkpoint ÷ baseline; cold `getTuple` p50 and client CPU |
+ * | `deflate` | `hotCompression: 'deflate'` | Redis bytes per hot checkpoint ÷ baseline |
  * | `keepLast:N`, `finalOnly` | `retention` during migration | kept share of checkpoints and of cold bytes (after `VACUUM FULL`), WAL/CPU/commits of copy + prune |
  * | `batch:N` | `migrationBatchSize: N` | commits, WAL and CPU per checkpoint against batch size |
  * | `threadTtl` | `threadTtlMs`, then a migration run past the TTL | rows and bytes freed per expired thread, tombstone bytes |
@@ -56,6 +57,7 @@ const TTL_MS = 2 * HOT_WINDOW_MS;
 export function leverRuns(profile: WorkloadProfile, plan: LeverPlan): Array<{ label: string; setting: LeverSetting; reads: boolean }> {
   const base: LeverSetting = {
     coldCompression: 'none',
+    hotCompression: 'none',
     retention: { mode: 'all' },
     migrationBatchSize: profile.migrationBatchSize,
     hotWindowMs: HOT_WINDOW_MS,
@@ -67,6 +69,7 @@ export function leverRuns(profile: WorkloadProfile, plan: LeverPlan): Array<{ la
   return [
     { label: 'baseline', setting: { ...base, copyAfterMs: HOT_WINDOW_MS / 2 }, reads: true },
     { label: 'gzip', setting: { ...base, coldCompression: 'gzip' }, reads: true },
+    { label: 'deflate', setting: { ...base, hotCompression: 'deflate' }, reads: false },
     ...retention.map((r) => ({ label: retentionKey(r), setting: { ...base, retention: r }, reads: false })),
     ...[...new Set(plan.batchSizes)]
       .filter((b) => b !== profile.migrationBatchSize)
@@ -140,7 +143,7 @@ async function leverRun(prefix: string, label: string, setting: LeverSetting, pr
   const { probe, redisProbe, databaseUrl } = ctx;
   ctx.onCleanup(() => redisProbe.deletePrefix(prefix));
   await emptyLeverSchema(databaseUrl);
-  const hot = new HotTierStore({ redis: ctx.redis, keyPrefix: prefix, trackActivity: setting.threadTtlMs > 0 });
+  const hot = new HotTierStore({ redis: ctx.redis, keyPrefix: prefix, trackActivity: setting.threadTtlMs > 0, compression: setting.hotCompression ?? 'none' });
   await hot.connect();
   const options = {
     keyPrefix: prefix,

@@ -268,7 +268,7 @@ function tieredDesign(s: Scenario, m: MeasuredInputs, prices: PriceSheet, warnin
   const uncopiedHeld = Math.min(held, checkpointsInWindow(Math.min(t.copyAfterHours, ttlHours) + I, A, Ph));
   const copiedHeld = held - uncopiedHeld;
   const kappa = fx.hot.copiedBytesRatio;
-  const bytesPerCheckpoint = m.hot.redisBytesPerCheckpoint * t.hotCompressionRatio;
+  const bytesPerCheckpoint = m.hot.redisBytesPerCheckpoint * fx.hotCompression.bytesFactor;
   const threadsRetained = f > 0 ? (A * R * DAY) / m.checkpointsPerThread : 0;
   const residualBytes = threadsRetained * m.hot.residualBytesPerThread;
   // Thread TTL: each expired thread leaves a tombstone for threadTombstoneDays (threads expire as fast as they start).
@@ -431,7 +431,7 @@ function buildTraces(s: Scenario, m: MeasuredInputs, pgOnly: DesignCost, tiered:
       design: 'tiered',
       figure: 'Redis bytes per checkpoint (MEMORY USAGE of the product keys, all hot)',
       measured: `${fmtBytes(m.hot.redisBytesPerCheckpoint)} (INFO used_memory delta: ${fmtBytes(m.hot.usedMemoryBytesPerCheckpoint)})`,
-      becomes: `× ${fmtNum(rl.checkpointsHeld)} held (${fmtNum(rl.holdHours)} h) × compression ${fmtNum(s.tiered.hotCompressionRatio)} + ${fmtBytes(rl.residualBytes)} residual = ${fmtBytes(rr.datasetBytes)} (× fragmentation ${s.sizing.redis.fragmentationFactor}, ÷ ${1 - s.sizing.redis.reservedMemoryFraction} usable)`,
+      becomes: `× ${fmtNum(rl.checkpointsHeld)} held (${fmtNum(rl.holdHours)} h) × compression ${fmtNum(fx.hotCompression.bytesFactor)} (${fx.hotCompression.source}) + ${fmtBytes(rl.residualBytes)} residual = ${fmtBytes(rr.datasetBytes)} (× fragmentation ${s.sizing.redis.fragmentationFactor}, ÷ ${1 - s.sizing.redis.reservedMemoryFraction} usable)`,
       pricedAs: lineFor(tiered, 'redis', redisLine),
     },
     {
@@ -575,6 +575,24 @@ function buildLeverLines(s: Scenario, m: MeasuredInputs, prices: PriceSheet, pgO
       : `not used: cold bytes and WAL × tiered.coldCompressionRatio ${fmtNum(s.tiered.coldCompressionRatio)} (assumed)`,
     changes: `${lineFor(tiered, 'postgres', storage)}; backups and WAL IOPS`,
     alternative: gz ? alternative(s, m, prices, 'coldCompression none', { levers: { coldCompression: 'none' } }) : c ? alternative(s, m, prices, 'coldCompression gzip', { levers: { coldCompression: 'gzip' } }) : null,
+  });
+
+  // --- hot compression
+  const hc = L?.hotCompression;
+  const deflate = s.levers.hotCompression === 'deflate';
+  lines.push({
+    lever: 'hotCompression',
+    setting: s.levers.hotCompression,
+    used: deflate,
+    source: fx.hotCompression.source,
+    measured: hc
+      ? `Redis bytes per hot checkpoint ${fmtBytes(hc.bytesPerCheckpoint.none)} → ${fmtBytes(hc.bytesPerCheckpoint.deflate)} = × ${fmtNum(hc.bytesRatio)} (client CPU per write is not priced: the model has no application servers)`
+      : 'not measured',
+    feeds: deflate
+      ? `Redis bytes × ${fmtNum(fx.hotCompression.bytesFactor)} (${fx.hotCompression.source}${fx.hotCompression.source === 'measured' ? `, replaces tiered.hotCompressionRatio ${fmtNum(s.tiered.hotCompressionRatio)}` : ''})`
+      : `not used: Redis bytes × tiered.hotCompressionRatio ${fmtNum(s.tiered.hotCompressionRatio)} (assumed)`,
+    changes: lineFor(tiered, 'redis', redisLine),
+    alternative: deflate ? alternative(s, m, prices, 'hotCompression none', { levers: { hotCompression: 'none' } }) : hc ? alternative(s, m, prices, 'hotCompression deflate', { levers: { hotCompression: 'deflate' } }) : null,
   });
 
   // --- retention

@@ -5,6 +5,7 @@
  * | lever (product option) | scenario field | measured figure (lever runs, same workload) | model input it replaces |
  * |---|---|---|---|
  * | `coldCompression: 'gzip'` | `levers.coldCompression` | cold bytes/checkpoint and migration WAL/checkpoint, gzip ÷ none | `tiered.coldCompressionRatio` (bytes, WAL) |
+ * | `hotCompression: 'deflate'` | `levers.hotCompression` | Redis bytes per hot checkpoint, deflate ÷ none | `tiered.hotCompressionRatio` |
  * | `retention` (keepLast N, finalOnly) | `levers.retention` | kept share of checkpoints and of cold bytes (after VACUUM FULL); WAL, CPU, commits of copy + prune ÷ copy alone | `tiered.keptColdFraction` (and `pgOnly.keptFraction` with `levers.pgOnlyRetention`); the migration copies everything |
  * | `migrationBatchSize` | `tiered.batchSize` | WAL per checkpoint at each measured batch size, fitted as a + b ÷ batch (commits follow 1 ÷ batch, as measured) | WAL per checkpoint was taken as independent of batch size |
  * | `copyAfterMs` < `hotWindowMs` | `tiered.copyAfterHours` | Redis bytes per checkpoint after the copy, still hot ÷ before | copied-but-hot checkpoints were taken to weigh as much as uncopied ones |
@@ -43,6 +44,8 @@ export interface LeverEffects {
   };
   pgOnlyRetention: { source: LeverSource | 'off'; keptCheckpointFraction: number; keptBytesFraction: number };
   compression: { setting: 'none' | 'gzip'; source: LeverSource; bytesFactor: number; walFactor: number };
+  /** Redis bytes per hot checkpoint × this (the measured deflate ratio, or the assumed `tiered.hotCompressionRatio`). */
+  hotCompression: { setting: 'none' | 'deflate'; source: LeverSource; bytesFactor: number };
   /** `cpuFactor` is 1: CPU per checkpoint against batch size is printed, not fed (see the module doc). */
   batch: { batchSize: number; source: LeverSource; walFactor: number; cpuFactor: number; extrapolated: boolean };
   hot: { source: LeverSource; copiedBytesRatio: number };
@@ -119,6 +122,15 @@ export function resolveLevers(s: Scenario, m: MeasuredInputs): LeverEffects {
     } else warnings.push(`Lever coldCompression gzip is not in the measurement: used the assumed coldCompressionRatio ${fmtNum(s.tiered.coldCompressionRatio)}.`);
   }
 
+  // --- hot compression
+  let hotCompression: LeverEffects['hotCompression'] = { setting: s.levers.hotCompression, source: 'assumed', bytesFactor: s.tiered.hotCompressionRatio };
+  if (s.levers.hotCompression === 'deflate') {
+    if (L?.hotCompression) {
+      hotCompression = { setting: 'deflate', source: 'measured', bytesFactor: L.hotCompression.bytesRatio };
+      if (s.tiered.hotCompressionRatio !== 1) warnings.push(`tiered.hotCompressionRatio ${fmtNum(s.tiered.hotCompressionRatio)} is ignored: the measured deflate ratio is used.`);
+    } else warnings.push(`Lever hotCompression deflate is not in the measurement: used the assumed hotCompressionRatio ${fmtNum(s.tiered.hotCompressionRatio)}. Re-run \`npm run cost\` to measure it.`);
+  }
+
   // --- batch size
   const ref = m.migration.batchSize;
   const points = L?.batch ?? [];
@@ -141,5 +153,5 @@ export function resolveLevers(s: Scenario, m: MeasuredInputs): LeverEffects {
     ? { source: 'measured', removedFraction: L.threadTtl.rowsRemovedFraction, tombstoneBytesPerThread: L.threadTtl.tombstoneBytesPerThread }
     : { source: 'assumed', removedFraction: 1, tombstoneBytesPerThread: m.hot.residualBytesPerThread };
 
-  return { retention, pgOnlyRetention, compression, batch, hot, threadTtl, warnings };
+  return { retention, pgOnlyRetention, compression, hotCompression, batch, hot, threadTtl, warnings };
 }

@@ -168,6 +168,8 @@ export function retentionKey(r: RetentionLever): string {
 /** The saver settings of one lever run. */
 export interface LeverSetting {
   coldCompression: 'none' | 'gzip';
+  /** The hot tier's `hotCompression` (absent in measurements made before the lever existed: none). */
+  hotCompression?: 'none' | 'deflate';
   retention: RetentionLever;
   migrationBatchSize: number;
   hotWindowMs: number;
@@ -360,6 +362,8 @@ export interface MeasuredLevers {
     migrationClientCpuMsPerCheckpoint: { none: number; gzip: number };
     coldRead: { none: ColdReadCost | null; gzip: ColdReadCost | null };
   } | null;
+  /** Redis bytes per hot checkpoint (before any copy) without and with `hotCompression: 'deflate'`. */
+  hotCompression?: { bytesPerCheckpoint: { none: number; deflate: number }; bytesRatio: number } | null;
   retention: MeasuredRetention[];
   /** Migration figures at each measured batch size (ascending). */
   batch: Array<MigrationFigures & { batchSize: number }>;
@@ -557,6 +561,13 @@ export function deriveLevers(raw: RawLeverMeasurement, notes: string[] = []): Me
       coldRead: { none: readCost(base.coldReads), gzip: readCost(gzip.coldReads) },
     };
   }
+  const deflate = raw.runs.find((r) => r.label === 'deflate');
+  const hotCompression: MeasuredLevers['hotCompression'] = deflate
+    ? {
+        bytesPerCheckpoint: { none: base.redis.beforeCopy.bytes / n, deflate: deflate.redis.beforeCopy.bytes / deflate.checkpoints },
+        bytesRatio: deflate.redis.beforeCopy.bytes / deflate.checkpoints / (base.redis.beforeCopy.bytes / n),
+      }
+    : null;
   const retention: MeasuredRetention[] = [];
   for (const run of raw.runs) {
     if (run.setting.retention.mode === 'all' || run.label === 'threadTtl') continue;
@@ -615,6 +626,7 @@ export function deriveLevers(raw: RawLeverMeasurement, notes: string[] = []): Me
     baselineBatchSize: base.setting.migrationBatchSize,
     baseline: { ...baseFig, coldBytesPerCheckpoint: baseBytes / perCp(base), coldBytesPerCheckpointVacuumed: baseVacuumed / perCp(base) },
     compression,
+    hotCompression,
     retention,
     batch,
     hot,

@@ -213,6 +213,10 @@ function leverSummary(r: CostResult): string[] {
       ]),
     );
   }
+  if (L.hotCompression) {
+    const h = L.hotCompression;
+    out.push(row(['`hotCompression: deflate`', `Redis bytes per hot checkpoint × ${fmtNum(h.bytesRatio)} (${fmtBytes(h.bytesPerCheckpoint.none)} → ${fmtBytes(h.bytesPerCheckpoint.deflate)})`, '`tiered.hotCompressionRatio`']));
+  }
   for (const x of L.retention) {
     out.push(
       row([

@@ -50,6 +50,8 @@ export interface Scenario {
     pgOnlyRetention: boolean;
     /** The tiered saver's `coldCompression`. `gzip`: the measured cold bytes and WAL ratios replace `tiered.coldCompressionRatio`. */
     coldCompression: 'none' | 'gzip';
+    /** The tiered saver's `hotCompression`. `deflate`: the measured Redis bytes ratio replaces `tiered.hotCompressionRatio`. */
+    hotCompression: 'none' | 'deflate';
   };
   pgOnly: {
     multiAz: boolean;
@@ -97,7 +99,7 @@ export const SCENARIO_DEFAULTS = {
   prices: 'aws-us-east-1',
   coldReadFraction: 0.01,
   retention: { days: 30, threadTtlDays: null, threadTombstoneDays: 7 },
-  levers: { retention: { mode: 'all' } as RetentionLever, pgOnlyRetention: false, coldCompression: 'none' as const },
+  levers: { retention: { mode: 'all' } as RetentionLever, pgOnlyRetention: false, coldCompression: 'none' as const, hotCompression: 'none' as const },
   pgOnly: { multiAz: false, readReplicas: 0, keptFraction: 1, compressionRatio: 1, cacheHours: 1, instanceClasses: null },
   tiered: {
     hotWindowHours: 24,
@@ -188,6 +190,7 @@ export function resolveScenario(input: ScenarioInput): Scenario {
   if (lr?.mode === 'keepLast') int('levers.retention.keepLast', lr.keepLast, 1);
   if (typeof s.levers.pgOnlyRetention !== 'boolean') problems.push(`levers.pgOnlyRetention must be true or false, got ${JSON.stringify(s.levers.pgOnlyRetention)}`);
   if (!['none', 'gzip'].includes(s.levers.coldCompression)) problems.push(`levers.coldCompression must be "none" or "gzip", got ${JSON.stringify(s.levers.coldCompression)}`);
+  if (!['none', 'deflate'].includes(s.levers.hotCompression)) problems.push(`levers.hotCompression must be "none" or "deflate", got ${JSON.stringify(s.levers.hotCompression)}`);
   int('pgOnly.readReplicas', s.pgOnly.readReplicas, 0);
   fraction('pgOnly.keptFraction', s.pgOnly.keptFraction);
   pos('pgOnly.compressionRatio', s.pgOnly.compressionRatio);

@@ -182,6 +182,28 @@ describe('lever copyAfterMs < hotWindowMs: copied-but-hot checkpoints weigh the 
   });
 });
 
+describe('lever hotCompression: the measured deflate ratio replaces the assumed hot compression ratio', () => {
+  const withDeflate = withLevers((l) => ({ ...l, hotCompression: { bytesPerCheckpoint: { none: 10_000, deflate: 4_000 }, bytesRatio: 0.4 } }));
+
+  it('Redis bytes per hot checkpoint × the measured ratio, instead of tiered.hotCompressionRatio', () => {
+    const plain = computeCost(scenario({ tiered: { hotCompressionRatio: 1 } }), withDeflate, prices).tiered.redis!.requirement;
+    const deflate = computeCost(scenario({ tiered: { hotCompressionRatio: 1 }, levers: { hotCompression: 'deflate' } }), withDeflate, prices);
+    const perThread = plain.datasetBytes - (plain.datasetBytes - deflate.tiered.redis!.requirement.datasetBytes) / 0.6;
+    // dataset = held × bytes × factor + per-thread keys: the held part shrinks to 0.4 of itself.
+    expect(deflate.tiered.redis!.requirement.datasetBytes).toBeCloseTo(perThread + (plain.datasetBytes - perThread) * 0.4, 3);
+    expect(deflate.levers.find((l) => l.lever === 'hotCompression')).toMatchObject({ used: true, source: 'measured' });
+    const assumed = computeCost(scenario({ tiered: { hotCompressionRatio: 0.35 }, levers: { hotCompression: 'deflate' } }), withDeflate, prices);
+    expect(assumed.warnings.join('\n')).toMatch(/tiered.hotCompressionRatio 0.35 is ignored: the measured deflate ratio is used/);
+  });
+
+  it('falls back to the assumed ratio, with a warning, when the measurement has no deflate run', () => {
+    const r = computeCost(scenario({ tiered: { hotCompressionRatio: 0.5 }, levers: { hotCompression: 'deflate' } }), withLevers((l) => ({ ...l, hotCompression: null })), prices);
+    expect(r.warnings.join('\n')).toMatch(/Lever hotCompression deflate is not in the measurement: used the assumed hotCompressionRatio 0.5/);
+    const half = computeCost(scenario({ tiered: { hotCompressionRatio: 0.5 } }), measured, prices).tiered.redis!.requirement.datasetBytes;
+    expect(r.tiered.redis!.requirement.datasetBytes).toBe(half);
+  });
+});
+
 describe('lever threadTtlMs: measured share removed and tombstones', () => {
   const s = scenario({ retention: { threadTtlDays: 20 } });
 
@@ -213,13 +235,13 @@ describe('lever lines: each measured figure beside the price line it changes', (
 
   it.each(files)('%s states every lever it uses, and the report prints each lever with its price line', (file) => {
     const input = readJson<Record<string, any>>(join(process.cwd(), 'cost/scenarios', file));
-    expect(Object.keys(input.levers ?? {}).sort()).toEqual(['coldCompression', 'pgOnlyRetention', 'retention']);
+    expect(Object.keys(input.levers ?? {}).sort()).toEqual(['coldCompression', 'hotCompression', 'pgOnlyRetention', 'retention']);
     expect(input.retention).toHaveProperty('threadTtlDays');
     expect(input.tiered).toHaveProperty('hotWindowHours');
     expect(input.tiered).toHaveProperty('copyAfterHours');
     expect(input.tiered).toHaveProperty('batchSize');
     const r = computeCost(resolveScenario(input as ScenarioInput), measured, prices);
-    expect(r.levers.map((l) => l.lever)).toEqual(['coldCompression', 'retention', 'migrationBatchSize', 'hotWindowMs / copyAfterMs', 'threadTtlMs']);
+    expect(r.levers.map((l) => l.lever)).toEqual(['coldCompression', 'hotCompression', 'retention', 'migrationBatchSize', 'hotWindowMs / copyAfterMs', 'threadTtlMs']);
     const md = renderScenarioReport(r);
     for (const l of r.levers) {
       const row = md.split('\n').find((line) => line.startsWith(`| \`${l.lever}\``))!;
@@ -251,13 +273,14 @@ describe('lever lines: each measured figure beside the price line it changes', (
 
   it('rejects unknown lever settings, listing every problem', () => {
     try {
-      resolveScenario({ name: 'bad', load: { averageCheckpointsPerSec: 1, peakCheckpointsPerSec: 2 }, levers: { retention: { mode: 'keepLast', keepLast: 0 }, coldCompression: 'zstd' as never, pgOnlyRetention: 'yes' as never } });
+      resolveScenario({ name: 'bad', load: { averageCheckpointsPerSec: 1, peakCheckpointsPerSec: 2 }, levers: { retention: { mode: 'keepLast', keepLast: 0 }, coldCompression: 'zstd' as never, hotCompression: 'lz4' as never, pgOnlyRetention: 'yes' as never } });
       throw new Error('expected a failure');
     } catch (error) {
       expect(error).toBeInstanceOf(InvalidScenarioError);
       const p = (error as InvalidScenarioError).problems.join('\n');
       expect(p).toMatch(/levers.retention.keepLast must be an integer >= 1/);
       expect(p).toMatch(/levers.coldCompression must be "none" or "gzip"/);
+      expect(p).toMatch(/levers.hotCompression must be "none" or "deflate"/);
       expect(p).toMatch(/levers.pgOnlyRetention must be true or false/);
     }
   });

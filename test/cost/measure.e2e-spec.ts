@@ -62,7 +62,7 @@ describe('measureProfile (local Redis and PostgreSQL)', () => {
   it('makes every planned lever run on the smaller workload, each migrating all of it', () => {
     const runs = raw.levers!.runs;
     expect(runs.map((r) => r.label)).toEqual(leverRuns({ ...profile, threads: 3 }, plan).map((r) => r.label));
-    expect(runs.map((r) => r.label)).toEqual(['baseline', 'gzip', 'keepLast:1', 'finalOnly', 'batch:3', 'threadTtl']);
+    expect(runs.map((r) => r.label)).toEqual(['baseline', 'gzip', 'deflate', 'keepLast:1', 'finalOnly', 'batch:3', 'threadTtl']);
     const perThread = raw.workload.checkpoints / raw.workload.threads;
     for (const r of runs) {
       expect(r.threads).toBe(3);
@@ -71,12 +71,15 @@ describe('measureProfile (local Redis and PostgreSQL)', () => {
     }
   });
 
-  it('measures each lever against the baseline: gzip shrinks cold bytes, keepLast prunes, small batches commit more, the TTL frees every row', () => {
+  it('measures each lever against the baseline: gzip shrinks cold bytes, deflate shrinks Redis bytes, keepLast prunes, small batches commit more, the TTL frees every row', () => {
     const m = deriveMeasuredInputs(raw);
     const L = m.levers!;
     const run = (label: string) => raw.levers!.runs.find((r) => r.label === label)!;
     expect(L.compression!.bytesRatio).toBeLessThan(1);
     expect(L.compression!.coldRead.gzip!.p50Ms).toBeGreaterThan(0);
+    // The hot tier's own lever: the same checkpoints take fewer Redis bytes deflated.
+    expect(L.hotCompression!.bytesRatio).toBeLessThan(0.9);
+    expect(L.hotCompression!.bytesPerCheckpoint.deflate).toBeGreaterThan(0);
     const kl = L.retention.find((r) => r.key === 'keepLast:1')!;
     expect(kl.keptFraction).toBeLessThan(1);
     expect(kl.keptFraction * run('keepLast:1').checkpoints).toBeGreaterThanOrEqual(3); // at least one per thread
