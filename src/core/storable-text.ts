@@ -18,7 +18,7 @@ export function textProblem(value: string): string | undefined {
 // `\u0000` or a lone surrogate escape, where the backslash is not itself escaped (`\\u0000` is
 // the six characters \u0000 in the string, which is fine).
 const UNSTORABLE_ESCAPE = /(?<!\\)(?:\\\\)*\\u(?:0000|d[89ab][0-9a-f]{2}(?!\\ud[c-f][0-9a-f]{2})|d[c-f][0-9a-f]{2})/i;
-const PAIRED_LOW = /(?<!\\)(?:\\\\)*\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}/gi;
+const PAIRED_SURROGATES = /(?<!\\)(?:\\\\)*\\ud[89ab][0-9a-f]{2}\\ud[c-f][0-9a-f]{2}/gi;
 const utf8 = new TextDecoder();
 
 /**
@@ -31,7 +31,7 @@ export function jsonProblem(json: Uint8Array): string | undefined {
   if (bytes.indexOf('\\u') === -1) return undefined;
   // Well-formed pairs (never written by JSON.stringify, but valid) are removed first, so only
   // the lone halves remain for the pattern to find.
-  const text = utf8.decode(bytes).replace(PAIRED_LOW, '');
+  const text = utf8.decode(bytes).replace(PAIRED_SURROGATES, '');
   const found = UNSTORABLE_ESCAPE.exec(text);
   if (!found) return undefined;
   return /\\u0000$/i.test(found[0]) ? 'contains U+0000 (NUL)' : 'contains a lone UTF-16 surrogate (not valid Unicode)';

@@ -1,24 +1,13 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { emptyCheckpoint, uuid6 } from '@langchain/langgraph-checkpoint';
 import { Cluster, Redis } from 'ioredis';
 import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { TieredCheckpointSaver } from '../../src/tiering/tiered-checkpoint.saver.js';
+import { freePort } from '../support/servers.js';
 import { TestStores } from '../support/test-stores.js';
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** A throw-away three-master Redis Cluster on spare ports (never the shared server). */
 async function startCluster(): Promise<{ ports: number[]; stop(): void }> {

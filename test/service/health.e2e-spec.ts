@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import type { INestApplication } from '@nestjs/common';
 import { TerminusModule } from '@nestjs/terminus';
 import { Test } from '@nestjs/testing';
-import { createServer } from 'node:net';
 import pg from 'pg';
 import { ColdTierStore } from '../../src/cold-tier/cold-tier.store.js';
 import { InvalidOptionsError } from '../../src/errors/tiered-checkpoint.errors.js';
@@ -10,6 +9,7 @@ import { HealthModule, POSTGRES_HEALTH_TARGET, REDIS_HEALTH_TARGET } from '../..
 import { HotTierStore } from '../../src/hot-tier/hot-tier.store.js';
 import { AppModule } from '../../src/service/app.module.js';
 import { HealthController } from '../../src/service/health.controller.js';
+import { freePort } from '../support/servers.js';
 import { dropRedisPrefixes } from '../support/test-stores.js';
 
 /**
@@ -24,14 +24,6 @@ const DATABASE_URL = 'postgresql://postgres@127.0.0.1:5432/test';
 const suffix = `${process.pid}_${Date.now().toString(36)}`;
 const SCHEMA = `tc_health_e2e_${suffix}`;
 const KEY_PREFIX = `tc-health-e2e-${suffix}`;
-
-async function unusedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function listen(app: INestApplication): Promise<string> {
   await app.listen(0, '127.0.0.1');
@@ -133,7 +125,7 @@ describe('service health probes, one store down', () => {
   });
 
   it('is 503 naming Redis when nothing listens on its port, without hanging on retries', async () => {
-    const { base } = await boot(`redis://127.0.0.1:${await unusedPort()}`, DATABASE_URL);
+    const { base } = await boot(`redis://127.0.0.1:${await freePort()}`, DATABASE_URL);
     expect((await get(base, '/health/live')).status).toBe(200);
     const started = Date.now();
     const { status, body } = await get(base, '/health/ready');

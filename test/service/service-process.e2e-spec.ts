@@ -1,25 +1,15 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from '../support/servers.js';
 import { DATABASE_URL, uniqueName } from '../support/test-stores.js';
 
 /**
  * The standalone service as an orchestrator runs it: `node dist/service/main.js` with
  * credentials in its URLs, probed over HTTP, stopped with SIGTERM. Its whole output is read.
  */
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
   const started = Date.now();
