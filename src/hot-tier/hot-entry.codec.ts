@@ -59,7 +59,7 @@ export interface HotCheckpointWrite extends CheckpointKey {
 }
 
 /** A Buffer over the same memory (serde output is already bytes; copying it costs GC). */
-export function asBuffer(bytes: Uint8Array): Buffer {
+function asBuffer(bytes: Uint8Array): Buffer {
   return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
 }
 
