@@ -4,7 +4,7 @@
  * a time, on the bench workload (client CPU via process.cpuUsage; wall includes the round trip):
  *   - serialization only: TupleCodec.encodePut vs one serde.dumpsTyped of the whole checkpoint
  *   - Redis write only, payload pre-encoded: HotTierStore.putCheckpoint / putWrites vs SET+ZADD / HSET
- *   - Redis read only: getTuples of 12 ids (12 scripts) vs one LIST script; with and without decoding
+ *   - Redis read only: getTuples of 12 ids (12 scripts) and listPage (one script) vs the floor's LIST script; with and without decoding
  *   - deserialization only: TupleCodec.decodeHot vs the floor's decode, same 12 checkpoints
  *
  *   npm run build && node bench/tools/micro.mjs
@@ -50,14 +50,14 @@ try {
   console.log('-- Redis write of one put / putWrites, payload already encoded');
   const encoded = await Promise.all(captured.map(([cfg, cp, md, nv]) => T.codec.encodePut({ threadId: 'x', checkpointNs: '', checkpointId: cp.id }, cfg.configurable.checkpoint_id, cp, md, nv)));
   const rawVals = await Promise.all(captured.map(([cfg, cp, md]) => R.serde.dumpsTyped({ checkpoint: cp, metadata: md, parentId: cfg.configurable.checkpoint_id ?? null })));
-  await time('tiered HotTierStore.putCheckpoint (script + global ZADD)', async (i) => T.hot.putCheckpoint({ ...encoded[i % 12], threadId: `micro-w${i % 50}`, checkpointId: uuid6(-1) }, Date.now()));
+  await time('tiered HotTierStore.putCheckpoint (one script, global index inside)', async (i) => T.hot.putCheckpoint({ ...encoded[i % 12], threadId: `micro-w${i % 50}`, checkpointId: uuid6(-1) }, Date.now()));
   await time('floor: SET + ZADD (same serialized bytes)', async (i) => {
     const base = R.base(`micro-w${i % 50}`, '');
     const id = uuid6(-1);
     await Promise.all([R.client.set(`${base}cp:${id}`, Buffer.from(rawVals[i % 12][1])), R.client.zadd(`${base}idx`, 0, id)]);
   });
   const writes = await T.codec.encodeWrites([['messages', [thread.messages[3]]], ['route', 'agent']], 'task-x', '');
-  await time('tiered HotTierStore.putWrites (script + 1-2 global ZADD)', async (i) => T.hot.putWrites({ threadId: `micro-w${i % 50}`, checkpointNs: '', checkpointId: captured[i % 12][1].id }, writes, Date.now()));
+  await time('tiered HotTierStore.putWrites (one script, global index inside)', async (i) => T.hot.putWrites({ threadId: `micro-w${i % 50}`, checkpointNs: '', checkpointId: captured[i % 12][1].id }, writes, Date.now()));
   await time('floor: HSET of the two writes', async (i) =>
     R.client.hset(`${R.base(`micro-w${i % 50}`, '')}w:${captured[i % 12][1].id}`, 'task-x\u00000', Buffer.from(writes[0].bytes), 'task-x\u00001', Buffer.from(writes[1].bytes)),
   );
@@ -76,6 +76,7 @@ try {
   const k = T.hot.keys;
   const keys = [k.index(tid, ''), k.blobs(tid, ''), k.coldMax(tid)];
   await time('tiered HotTierStore.getTuples(12 ids): 12 scripts + reply decoding', async () => T.hot.getTuples(tid, '', ids), N / 4);
+  await time('tiered HotTierStore.listPage(12): one LIST_PAGE script + reply decoding (what list uses)', async () => T.hot.listPage(tid, '', undefined, 12), N / 4);
   await time('tiered 12 GET_TUPLE scripts, no decoding', async () => Promise.all(ids.map((id) => T.hot.client.tcGetTupleBuffer(3, ...keys, k.threadBase(tid), '', '', id))), N / 4);
   await time('tiered 12 GET_TUPLE scripts in one pipeline, no decoding', async () => {
     const p = T.hot.client.pipeline();
